@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Install the Debian (bookworm) packages the project needs. Quick when they are all there
+# (one dpkg-query). As root: "apt-get update" (only when no package lists are present)
+# and "apt-get install" of what is missing. Otherwise: prints the apt-get line and fails.
+#
+# Usage: scripts/deps.sh
+set -eu
+
+# package         why (the command or file that needs it)
+PACKAGES='
+build-essential   gcc, make, libc headers: the kernel, its host tools and the selftests
+bc                kernel build (timeconst.h)
+bison             kernel build (the kconfig parser)
+flex              kernel build (the kconfig lexer)
+libelf-dev        kernel build (objtool, resolve_btfids), test_progs (-lelf), libbpf
+dwarves           pahole: BTF of vmlinux (CONFIG_DEBUG_INFO_BTF), which test_progs needs
+rsync             make headers_install (the uapi headers the net selftests build against)
+python3           scripts/export-patches.sh; BPF selftests (bpf_helpers_doc.py)
+git               scripts/worktree.sh: the kernel work tree; git am of patches/
+xz-utils          scripts/worktree.sh: unpacking linux_5.10.223.orig.tar.xz
+clang             BPF selftests: compiles the BPF programs (Debian bookworm: clang 14)
+llvm              BPF selftests: llc, llvm-objcopy, llvm-strip
+libcap-dev        test_progs (-lcap)
+zlib1g-dev        test_progs and libbpf (-lz)
+qemu-system-x86   vm/run.sh: the VM the kernel and the tests run in
+busybox-static    vm/mkinitramfs.sh: the initramfs and the guest init
+cpio              vm/mkinitramfs.sh: packing the initramfs
+file              vm/mkinitramfs.sh: checking that busybox is static
+iproute2          ip and ss in the guest (the demo, debugging sockets)
+procps            sysctl in the guest (net.ipv4.tcp_migrate_req in the demo)
+bpftool           inspecting BPF programs and maps in the guest (the selftests build their own)
+libbpf-dev        BPF loaders built outside the kernel tree (the demo), system libbpf
+nginx-light       the demo (tests/demo.sh): a real SO_REUSEPORT server to reload
+gnuplot-nox       the demo: plotting its measurements
+sparse            make C=1 on the patched files (kernel static checks)
+'
+pkgs=$(awk 'NF { print $1 }' <<<"$PACKAGES")
+
+# shellcheck disable=SC2086
+missing=$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' $pkgs 2>/dev/null |
+	awk '$1 == "ii" { print $2 }' | sort | comm -13 - <(sort <<<"$pkgs") | tr '\n' ' ')
+if [ -z "$missing" ]; then
+	echo "deps: all $(wc -w <<<"$pkgs") packages installed"
+	exit 0
+fi
+line="apt-get install -y --no-install-recommends $missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: $missing" >&2
+	echo "deps: install them as root, then run this again:" >&2
+	echo "  sudo $line" >&2
+	exit 1
+fi
+command -v apt-get >/dev/null || { echo "deps: no apt-get; install by hand: $missing" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+	echo "deps: apt-get update (no package lists yet)"
+	apt-get -q update
+fi
+echo "deps: $line"
+# shellcheck disable=SC2086
+if ! apt-get -q install -y --no-install-recommends $missing; then
+	echo "deps: apt-get install failed; if the lists are stale, run apt-get update and retry" >&2
+	exit 1
+fi
