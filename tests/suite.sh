@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Guest side: the regression suite, run as root inside the VM
+# (vm/run.sh -- tests/suite.sh; "make check" does that). Runs each test of the table below
+# from its build directory (build/selftests/DIR) and reports TAP version 13: "ok N - name"
+# or "not ok N - name", the test's own output as "# " lines after it, then a last line
+# "P passed, F failed". Exits 1 if any test failed.
+#
+# Environment: SELFTESTS=DIR (default build/selftests), TEST_TIMEOUT=SECONDS per test (300).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+st=${SELFTESTS:-$here/build/selftests}
+per_test=${TEST_TIMEOUT:-300}
+
+# One test per line:  NAME | DIR | RETRY-IF | COMMAND
+#   DIR       under build/selftests (scripts/build-selftests.sh builds them there)
+#   RETRY-IF  "-", or an extended regex: when every failed test_progs subtest matches it,
+#             the test is a known flake and runs once more (see FLAKE below); a pass on
+#             the retry is reported as ok with both outputs, anything else stays a failure.
+TESTS='
+select_reuseport    | bpf | UDP LOOPBACK test_err_ | ./test_progs -t select_reuseport
+test_global_funcs   | bpf | -                       | ./test_progs -t test_global_funcs
+reuseport_bpf       | net | -                       | ./reuseport_bpf
+reuseport_bpf_cpu   | net | -                       | ./reuseport_bpf_cpu
+reuseport_dualstack | net | -                       | ./reuseport_dualstack
+reuseport_addr_any  | net | -                       | ./reuseport_addr_any
+'
+# FLAKE: select_reuseport's UDP "test_err_*" subtests expect the datagram to be dropped
+# by the BPF program, and check the program's counters right after sendto() returned,
+# with epoll_wait(..., 0). For UDP on loopback, sendto() only queues the datagram on the
+# CPU's backlog and raises NET_RX; it is normally processed before sendto() returns, in
+# local_bh_enable(). But 5.10's do_softirq() leaves pending softirqs to ksoftirqd when
+# that thread is already runnable (ksoftirqd_running()), and then the datagram is
+# processed after the test has read the counters: "unexpected result ... mismatch on
+# DROP_ERR_*". TCP is not affected: the connecting sendto() waits for the RST that the
+# drop causes. Measurements and the fix proposed for the test are in README.md ("Known
+# flake"). The retry is limited to exactly those subtests, so a real failure there (it
+# fails twice) or anywhere else still fails the suite.
+
+strip() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
+# run_one DIR COMMAND LOG: run it with a timeout, output to LOG; return its status.
+run_one() {
+	local rc=0
+	(cd "$st/$1" && timeout -k 10 "$per_test" sh -c "$2") >"$3" 2>&1 </dev/null || rc=$?
+	[ $rc -ne 124 ] || echo "suite: killed after $per_test s (TEST_TIMEOUT)" >>"$3"
+	return $rc
+}
+
+# known_flake LOG REGEX: true if LOG shows failed subtests and all of them match REGEX.
+known_flake() {
+	local failed
+	[ "$2" != - ] || return 1
+	failed=$(grep -E '^#[0-9]+/[0-9]+ .*:FAIL$' "$1" || true)
+	[ -n "$failed" ] && ! grep -vqE "$2" <<<"$failed"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=$(grep -c '|' <<<"$TESTS")
+echo "TAP version 13"
+echo "1..$n"
+i=0 pass=0 fail=0
+while IFS='|' read -r name dir retry cmd; do
+	[ -n "$(strip "${cmd:-}")" ] || continue
+	name=$(strip "$name") dir=$(strip "$dir") retry=$(strip "$retry") cmd=$(strip "$cmd")
+	i=$((i + 1))
+	log=$tmp/$i.log
+	t0=$(date +%s)
+	rc=0
+	run_one "$dir" "$cmd" "$log" || rc=$?
+	note=
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && known_flake "$log" "$retry"; then
+		mv "$log" "$log.first"
+		rc=0
+		run_one "$dir" "$cmd" "$log" || rc=$?
+		note=" (known flake: failed, then the retry $([ $rc -eq 0 ] && echo passed || echo failed too))"
+		{ echo "--- first run, failed:"; cat "$log.first"; echo "--- retry:"; cat "$log"; } >"$log.both"
+		mv "$log.both" "$log"
+	fi
+	if [ $rc -eq 0 ]; then
+		echo "ok $i - $name$note"
+		pass=$((pass + 1))
+	else
+		echo "not ok $i - $name$note"
+		fail=$((fail + 1))
+	fi
+	sed 's/^/# /' "$log"
+	echo "# $name: exit $rc, $(($(date +%s) - t0)) s"
+done <<<"$TESTS"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
