@@ -1,0 +1,63 @@
+# TCP request migration for SO_REUSEPORT listeners on Linux 5.10: the table of contents.
+# "make" or "make help" lists the targets. The work happens in scripts/, vm/ and tests/.
+
+BUILD       := build
+WT          := $(BUILD)/linux
+OBJ         := $(BUILD)/obj
+BZIMAGE     := $(OBJ)/arch/x86/boot/bzImage
+SELFTESTS   := $(BUILD)/selftests
+CONFIGS     := config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config
+# Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
+VM_TIMEOUT  ?= 900
+# The command "make vm" runs in the guest, in this directory.
+CMD         ?= uname -r
+
+.DEFAULT_GOAL := help
+# One step at a time: the steps parallelize inside (make -j$$(nproc)).
+.NOTPARALLEL:
+.PHONY: help deps worktree kernel selftests vm check run patches clean FORCE
+
+help: ## list the targets
+	@echo "make TARGET, where TARGET is one of:"
+	@sed -n 's/^\([a-z]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 14
+	@echo "Variables: BASE=/path (your v5.10.223), VM_TIMEOUT=seconds ($(VM_TIMEOUT)), CMD='...' (vm), FORCE=1 (clean)"
+
+deps: ## install the Debian packages the project needs (as root; else prints the apt-get line)
+	@scripts/deps.sh
+
+worktree: $(WT)/.git ## create build/linux: v5.10.223 (tag "base") + patches/ applied with git am
+$(WT)/.git:
+	scripts/worktree.sh $(BUILD)
+
+kernel: $(BZIMAGE) ## build the kernel of build/linux into build/obj (when sources or configs changed)
+# The work tree's state: HEAD, uncommitted changes to tracked files, untracked file names.
+# Rewritten only when it changes, so that an unchanged tree does not relink the kernel.
+$(OBJ)/source-state: FORCE | $(WT)/.git
+	@mkdir -p $(@D)
+	@s="$$(git -C $(WT) rev-parse HEAD) $$(git -C $(WT) diff HEAD | sha1sum) $$(git -C $(WT) ls-files -o --exclude-standard | sha1sum)"; \
+	[ "$$s" = "$$(cat $@ 2>/dev/null)" ] || echo "$$s" >$@
+$(BZIMAGE): $(OBJ)/source-state $(CONFIGS) scripts/build-kernel.sh
+	scripts/build-kernel.sh $(WT) $(OBJ) $(CONFIGS)
+	@touch $@
+
+selftests: kernel ## build test_progs and the net selftests against that kernel into build/selftests
+	scripts/build-selftests.sh $(WT) $(OBJ) $(SELFTESTS)
+
+vm: kernel ## boot the kernel and run CMD='...' in it as root (make vm CMD='uname -r')
+	vm/run.sh -t $(VM_TIMEOUT) -- '$(subst ','\'',$(value CMD))'
+
+check: deps worktree kernel selftests ## run the regression suite (tests/suite.sh) in the VM; fails if a test does
+	vm/run.sh -t $(VM_TIMEOUT) -- tests/suite.sh
+
+run: deps worktree kernel ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
+	vm/run.sh -t $(VM_TIMEOUT) -- tests/demo.sh
+
+patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)
+	scripts/export-patches.sh $(WT)
+
+clean: ## remove build/ except the download cache build/dl (refuses if build/linux has unexported work)
+	@[ "$(FORCE)" = 1 ] || scripts/check-exported.sh $(WT)
+	@[ ! -d $(BUILD) ] || find $(BUILD) -mindepth 1 -maxdepth 1 ! -name dl -exec rm -rf {} +
+	@echo "clean: removed $(BUILD)/ except $(BUILD)/dl"
+
+FORCE:

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Succeed only if nothing in the kernel work tree would be lost by deleting it: no
+# uncommitted changes to tracked files, and every commit base..HEAD is in patches/ (same
+# "git patch-id --stable", so a re-export that only changed dates or hashes counts).
+#
+# Usage: scripts/check-exported.sh WORKTREE
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+wt=${1:?usage: check-exported.sh WORKTREE}
+git -C "$wt" rev-parse -q --verify base >/dev/null 2>&1 || exit 0 # no work tree, nothing to lose
+
+bad=0
+dirty=$(git -C "$wt" status --porcelain --untracked-files=no)
+if [ -n "$dirty" ]; then
+	echo "$wt has uncommitted changes:" >&2
+	echo "$dirty" >&2
+	bad=1
+fi
+exported=$(cat "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | git patch-id --stable | awk '{ print $1 }' | sort -u)
+missing=
+for c in $(git -C "$wt" rev-list --reverse base..HEAD); do
+	id=$(git -C "$wt" show "$c" | git patch-id --stable | awk '{ print $1 }')
+	# A commit without a diff has no patch id; it cannot be exported either.
+	if [ -z "$id" ] || ! grep -qx "$id" <<<"$exported"; then
+		missing="$missing$(git -C "$wt" log -1 --format='  %h %s' "$c")"$'\n'
+	fi
+done
+if [ -n "$missing" ]; then
+	echo "$wt has commits that are not in patches/:" >&2
+	printf '%s' "$missing" >&2
+	bad=1
+fi
+if [ $bad -ne 0 ]; then
+	echo "Commit them and run 'make patches' (then commit patches/), or discard them: make clean FORCE=1" >&2
+	exit 1
+fi
