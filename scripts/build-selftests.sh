@@ -40,11 +40,11 @@ grep -qx CONFIG_DEBUG_INFO_BTF=y "$obj/.config" ||
 	die "$obj/vmlinux has no BTF (CONFIG_DEBUG_INFO_BTF); add it to config/bpf.config"
 [ -f "$obj/usr/include/linux/bpf.h" ] || die "no uapi headers in $obj/usr/include: make kernel"
 
-# Run "make ARGS..." quietly into LOG; on failure show the errors and the tail of the log.
+# Run "make ARGS..." quietly, appending to LOG; on failure show the errors and the tail of the log.
 make_logged() {
 	local log=$1
 	shift
-	if ! make "$@" >"$log" 2>&1; then
+	if ! make "$@" >>"$log" 2>&1; then
 		grep -E 'error:|Error [0-9]|FAILED' "$log" | head -20
 		echo "--- last lines of $log:"
 		tail -n 25 "$log"
@@ -54,31 +54,34 @@ make_logged() {
 }
 
 bpf() {
-	local src=$wt/tools/testing/selftests/bpf extra=()
+	local src=$wt/tools/testing/selftests/bpf
+	local vars=(OUTPUT="$out/bpf" VMLINUX_BTF="$obj/vmlinux" CLANG="$CLANG" LLC="$LLC")
+	: >"$out/bpf.log"
 	# v5.10's test runner rule calls "resolve_btfids --btf btf_data.o" relative to the
 	# source directory, so an out-of-tree build fails at the last step ("load BTF from
 	# .../test_progs: Unknown error -2"). Until the tree names $(TRUNNER_OUTPUT)/btf_data.o,
-	# run resolve_btfids from OUTDIR/bpf through a small wrapper. The wrapper is only used
-	# for that command: make still builds the real tool under tools/build/resolve_btfids.
+	# build the tool first, then have make call it through a wrapper that runs it from
+	# OUTDIR/bpf (made after the tool, so that make does not try to rebuild it).
 	if grep -q -- '--btf btf_data\.o ' "$src/Makefile"; then
 		local real=$out/bpf/tools/build/resolve_btfids/resolve_btfids
 		local wrap=$out/bpf/resolve_btfids-in-output
+		make_logged "$out/bpf.log" -C "$src" -j"$jobs" "${vars[@]}" "$real" || return 1
 		printf '#!/bin/sh\n# made by scripts/build-selftests.sh: see the comment there\ncd "%s" && exec "%s" "$@"\n' \
 			"$out/bpf" "$real" >"$wrap"
 		chmod +x "$wrap"
-		extra+=(RESOLVE_BTFIDS="$wrap")
+		vars+=(RESOLVE_BTFIDS="$wrap")
 	fi
-	make_logged "$out/bpf.log" -C "$src" -j"$jobs" OUTPUT="$out/bpf" \
-		VMLINUX_BTF="$obj/vmlinux" CLANG="$CLANG" LLC="$LLC" "${extra[@]}" test_progs
-	[ -x "$out/bpf/test_progs" ] || { echo "selftests: no test_progs after make" >&2; return 1; }
+	make_logged "$out/bpf.log" -C "$src" -j"$jobs" "${vars[@]}" test_progs
 }
 
 net() {
 	local targets=() t
 	for t in "${NET_TESTS[@]}"; do targets+=("$out/net/$t"); done
+	: >"$out/net.log"
 	# Named targets only: "all" would also install headers into the source tree.
 	make_logged "$out/net.log" -C "$wt/tools/testing/selftests/net" -j"$jobs" \
-		OUTPUT="$out/net" KSFT_KHDR_INSTALL_DONE=1 USERCFLAGS="-I$obj/usr/include" "${targets[@]}"
+		OUTPUT="$out/net" KSFT_KHDR_INSTALL_DONE=1 USERCFLAGS="-I$obj/usr/include" "${targets[@]}" ||
+		return 1
 }
 
 step "selftests: test_progs with $($CLANG --version | head -n 1) (log: $out/bpf.log)" bpf

@@ -52,7 +52,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v apt-get >/dev/null || { echo "deps: no apt-get; install by hand: $missing" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
-if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
 	echo "deps: apt-get update (no package lists yet)"
 	apt-get -q update
 fi
