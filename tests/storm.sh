@@ -1,0 +1,32 @@
+#!/bin/sh
+# Guest side: rolling listener replacement under load, knob off then on, IPv4 and IPv6.
+# Each run: 4 listeners, 8 clients opening a connection per request, one listener
+# replaced every REPLACE_MS ms, at most N replacements. Prints one line per run and a
+# summary; exits non-zero if migration (knob 1) lost a single request.
+# Usage: tests/storm.sh [SECONDS] [REPLACE_MS] [N]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${1:-10}
+ms=${2:-30}
+n=${3:-250}
+bin=${STORM_BIN:-$here/../build/tools/reuseport_storm}
+[ -x "$bin" ] || { echo "storm: $bin missing: run 'make tools'" >&2; exit 2; }
+knob=/proc/sys/net/ipv4/tcp_migrate_req
+old=$(cat $knob)
+lost_with_migration=0
+for k in 0 1; do
+	for fam in 4 6; do
+		echo "$k" >$knob
+		flag=; [ "$fam" = 6 ] && flag=-6
+		line=$("$bin" $flag -t "$secs" -r "$ms" -n "$n")
+		echo "tcp_migrate_req=$k $line"
+		failed=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 ~ /^(refused|reset|timeout|short|other)$/ { s += $2 } END { print s + 0 }')
+		[ "$k" = 1 ] && lost_with_migration=$((lost_with_migration + failed))
+	done
+done
+echo "$old" >$knob
+if [ "$lost_with_migration" -ne 0 ]; then
+	echo "storm: $lost_with_migration requests failed with migration on"
+	exit 1
+fi
+echo "storm: no request failed with migration on"
