@@ -14,9 +14,14 @@ $bb mount -t devtmpfs dev /dev
 $bb mkdir -p /dev/pts /dev/shm
 $bb mount -t devpts devpts /dev/pts
 $bb mount -t tmpfs tmpfs /dev/shm
-for d in /tmp /run; do
-	$bb mount -t tmpfs -o mode=1777 tmpfs "$d"
-done
+$bb mount -t tmpfs -o mode=1777 tmpfs /run
+# /tmp: the host's contents (the project may be a clone under /tmp), writable in a tmpfs
+# overlay like /var below; a plain tmpfs if there is no overlayfs.
+$bb mkdir -p /run/tmp/upper /run/tmp/work
+$bb chmod 1777 /run/tmp/upper
+if ! $bb mount -t overlay overlay -o lowerdir=/tmp,upperdir=/run/tmp/upper,workdir=/run/tmp/work /tmp 2>/dev/null; then
+	$bb mount -t tmpfs -o mode=1777 tmpfs /tmp
+fi
 $bb mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 $bb mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 $bb mount -t bpf bpf /sys/fs/bpf 2>/dev/null
