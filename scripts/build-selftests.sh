@@ -20,6 +20,7 @@ NET_TESTS=(
 	reuseport_bpf_cpu
 	reuseport_dualstack
 	reuseport_addr_any
+	tcp_migrate_req
 )
 
 usage="usage: build-selftests.sh WORKTREE OBJDIR OUTDIR"

@@ -24,6 +24,7 @@ reuseport_bpf       | net | -                                       | ./reusepor
 reuseport_bpf_cpu   | net | -                                       | ./reuseport_bpf_cpu
 reuseport_dualstack | net | -                                       | ./reuseport_dualstack
 reuseport_addr_any  | net | -                                       | ./reuseport_addr_any
+tcp_migrate_req     | net | -                                       | ./tcp_migrate_req
 '
 # FLAKE: select_reuseport races with the kernel when the host is busy; two signatures,
 # measured in README.md ("Known flake"): 0 of 90 runs failed on a quiet host, 12 of 46
