@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build the debug kernel (the usual fragments + config/debug.config: KASAN, lockdep, kmemleak,
+# debug objects) into build/debug/obj and run the stress of tests/stress/ on it in the VM.
+#
+# Usage: scripts/debug-check.sh [SECONDS]   (default 45: the short run of "make debug-check",
+#        5 minutes at most in the VM with boot and checks; "make stress T=600" the long one)
+# Environment: DEBUG_OBJ (build/debug/obj), VM_MEM (4G), VM_TIMEOUT (boot + run + checks).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/lib.sh"
+cd "$here"
+secs=${1:-45}
+obj=${DEBUG_OBJ:-build/debug/obj}
+out=build/debug/vm-out
+bz=$obj/arch/x86/boot/bzImage
+configs="config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config config/debug.config"
+[ -d build/linux/.git ] || die "no work tree build/linux: run 'make worktree' first"
+
+# Rebuild only when the tree, the fragments or this script changed.
+state="$(git -C build/linux rev-parse HEAD) $(git -C build/linux diff HEAD | sha1sum) $(cat $configs | sha1sum)"
+if [ ! -f "$bz" ] || [ "$state" != "$(cat "$obj/source-state" 2>/dev/null)" ]; then
+	step "build the debug kernel in $obj" scripts/build-kernel.sh build/linux "$obj" $configs
+	echo "$state" >"$obj/source-state"
+else
+	echo ">>> debug kernel $bz is up to date"
+fi
+step "build tests/stress against $obj/usr/include" make -s -C tests/stress UAPI="$(cd "$obj" && pwd)/usr/include"
+mkdir -p "$out"
+# KASAN's shadow and quarantine want memory; TCG is ~10x slower: boot + run + checks.
+step "stress ${secs}s on the debug kernel (VM output: $out)" \
+	vm/run.sh -k "$bz" -o "$out" -m "${VM_MEM:-4G}" -t "${VM_TIMEOUT:-$((secs < 60 ? 300 : secs + 300))}" -- tests/stress/run.sh "$secs"

@@ -1,0 +1,120 @@
+#!/bin/sh
+# Guest side: the bad-input checks, then the migration stress for SECONDS, then the
+# leak and isolation checks, as TAP. Meant for the debug kernel (config/debug.config),
+# where kmemleak, KASAN and lockdep report into dmesg; works on any kernel of the series.
+#   - baseline before: TCP sockstat (inuse, orphan, tw, alloc), request_sock slabs,
+#     kmemleak suspects already there (from boot) are listed and cleared;
+#   - after: the counts are back at the baseline (waiting for RCU, TIME_WAIT, netns
+#     cleanup), kmemleak finds nothing new after two scans, dmesg holds no report.
+# Usage: tests/stress/run.sh [SECONDS] (default 60). STRESS_ARGS adds migrate_stress options.
+# Exit 0 if every check passed.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${1:-60}
+bin=${STRESS_BIN:-$here/../../build/debug/stress}
+kml=/sys/kernel/debug/kmemleak
+for p in migrate_stress badinput; do
+	[ -x "$bin/$p" ] || { echo "stress: $bin/$p missing: run 'make -C tests/stress'"; exit 2; }
+done
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION CMD...: one TAP line for CMD's status
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+
+# TCP inuse orphan tw alloc of the init netns (alloc and orphan are global)
+tcp_counts() { awk '/^TCP:/ { print $3, $5, $7, $9 }' /proc/net/sockstat; }
+# active objects of a slab cache after flushing the per-cpu slabs (SLUB counts those as used)
+slab_active() {
+	[ -w "/sys/kernel/slab/$1/shrink" ] && echo 1 >"/sys/kernel/slab/$1/shrink" 2>/dev/null
+	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print "none" }' /proc/slabinfo 2>/dev/null || echo none
+}
+counts() { echo "tcp_inuse,orphan,tw,alloc=$(tcp_counts | tr ' ' ,) request_sock_TCP=$(slab_active request_sock_TCP) request_sock_TCPv6=$(slab_active request_sock_TCPv6)"; }
+kmemleak_scan() {
+	echo scan >$kml
+	sleep 6
+	echo scan >$kml
+	cat $kml
+}
+
+echo "stress: kernel $(uname -r), $(nproc) CPUs, run of $secs s"
+have_kml=0
+if [ -w $kml ]; then
+	have_kml=1
+	boot=$(kmemleak_scan)
+	if [ -n "$boot" ]; then
+		echo "# kmemleak: suspects from before the run (boot), cleared, not counted:"
+		echo "$boot" | grep -E '^unreferenced|^    \[<' | head -20 | sed 's/^/#   /'
+	fi
+	echo clear >$kml
+else
+	echo "# kmemleak: $kml missing (not the debug kernel): no leak scan"
+fi
+dmesg_before=$(dmesg | wc -l)
+base=$(counts)
+echo "# baseline: $base"
+
+echo "# bad input"
+"$bin/badinput" | sed "s/^ok [0-9]*/ok/; s/^not ok [0-9]*/not ok/" >/tmp/badinput.tap || true
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok "${line#ok - }" ;;
+	"not ok "*) notok "${line#not ok - }" ;;
+	*) echo "$line" ;;
+	esac
+done </tmp/badinput.tap
+grep -q '^1\.\.' /tmp/badinput.tap || notok "badinput ran to its end"
+
+echo "# stress: $bin/migrate_stress -t $secs ${STRESS_ARGS:-}"
+t0=$(date +%s)
+# shellcheck disable=SC2086
+if "$bin/migrate_stress" -t "$secs" ${STRESS_ARGS:-}; then
+	ok "migrate_stress: no request crossed a group or netns, no listener kept a queue count"
+else
+	notok "migrate_stress exited with $?"
+fi
+echo "# stress took $(($(date +%s) - t0)) s"
+
+# Back at the baseline: netns cleanup, RCU and SLUB take a while under TCG.
+echo "# waiting for the counts to come back to the baseline (120 s at most)"
+i=0
+while now=$(counts) && [ "$now" != "$base" ] && [ $i -lt 60 ]; do
+	sleep 2
+	i=$((i + 1))
+done
+echo "# after $((i * 2)) s: $now"
+b=$(echo "$base" | sed 's/ .*//')
+a=$(echo "$now" | sed 's/ .*//')
+check "sockstat TCP inuse/orphan/tw/alloc back to the baseline ($b -> $a)" [ "$a" = "$b" ]
+for c in request_sock_TCP request_sock_TCPv6; do
+	b=$(echo "$base" | sed "s/.* $c=\([^ ]*\).*/\1/")
+	a=$(echo "$now" | sed "s/.* $c=\([^ ]*\).*/\1/")
+	check "slab $c active objects back to the baseline ($b -> $a)" [ "$a" = "$b" ]
+done
+left=$(ss -Htln 2>/dev/null | awk '$2 != 0' | wc -l)
+check "ss -ltn: no listener left with a non-zero Recv-Q" [ "$left" = 0 ]
+
+if [ $have_kml = 1 ]; then
+	leaks=$(kmemleak_scan)
+	if [ -z "$leaks" ]; then
+		ok "kmemleak: no new suspected leak after two scans"
+	else
+		notok "kmemleak: suspected leaks"
+		echo "$leaks" | head -60 | sed 's/^/#   /'
+	fi
+fi
+reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic|list_add corruption|list_del corruption|ODEBUG'
+new=$(dmesg | tail -n +"$((dmesg_before + 1))")
+if echo "$new" | grep -E -q "$reports"; then
+	notok "dmesg: a kernel report during the run"
+	echo "$new" | grep -E -A 30 "$reports" | head -100 | sed 's/^/#   /'
+else
+	ok "dmesg: no KASAN, lockdep, kmemleak, ODEBUG, WARN or BUG report during the run"
+fi
+echo "1..$n"
+echo "stress: $failed of $n checks failed"
+[ $failed = 0 ]
