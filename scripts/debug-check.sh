@@ -4,7 +4,9 @@
 #
 # Usage: scripts/debug-check.sh [SECONDS]   (default 45: the short run of "make debug-check",
 #        5 minutes at most in the VM with boot and checks; "make stress T=600" the long one)
-# Environment: DEBUG_OBJ (build/debug/obj), VM_MEM (4G), VM_TIMEOUT (boot + run + checks).
+# Environment: DEBUG_OBJ (build/debug/obj), VM_MEM (4G), VM_TIMEOUT (boot + run + checks),
+#   VM_CMDLINE (extra kernel arguments: under a loaded TCG host the guest calibrates its TSC
+#   badly and its clock drifts; tsc_early_khz=<the host's TSC kHz> keeps SECONDS real).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
@@ -28,4 +30,4 @@ step "build tests/stress against $obj/usr/include" make -s -C tests/stress UAPI=
 mkdir -p "$out"
 # KASAN's shadow and quarantine want memory; TCG is ~10x slower: boot + run + checks.
 step "stress ${secs}s on the debug kernel (VM output: $out)" \
-	vm/run.sh -k "$bz" -o "$out" -m "${VM_MEM:-4G}" -t "${VM_TIMEOUT:-$((secs < 60 ? 300 : secs + 300))}" -- tests/stress/run.sh "$secs"
+	vm/run.sh -k "$bz" -o "$out" -m "${VM_MEM:-4G}" -c "${VM_CMDLINE:-}" -t "${VM_TIMEOUT:-$((secs < 60 ? 300 : secs + 300))}" -- tests/stress/run.sh "$secs"
