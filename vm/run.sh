@@ -69,7 +69,7 @@ rm -f "$out/status" "$out/dmesg.txt" "$out/console.log"
 printf '%s\n' "$*" >"$out/cmd.sh"
 pwd >"$out/cwd"
 
-append="console=ttyS0 quiet panic=-1 oops=panic vm.init=$here/vm/guest-init.sh vm.out=$out $cmdline_extra"
+append="console=ttyS0 quiet no_timer_check panic=-1 oops=panic vm.init=$here/vm/guest-init.sh vm.out=$out $cmdline_extra"
 rc=0
 timeout -k 10 "$timeout" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" -smp "$cpus" \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none \
