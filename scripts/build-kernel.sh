@@ -11,6 +11,12 @@ obj=$2
 shift 2
 mkdir -p "$obj"
 obj=$(cd "$obj" && pwd)
+# One build at a time per object directory: two would corrupt each other.
+exec 9>"$obj/.build-lock"
+if ! flock -n 9; then
+	echo "build-kernel: another build of $obj is running; waiting for it" >&2
+	flock 9
+fi
 frags=()
 for f in "$@"; do frags+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"); done
 jobs=${JOBS:-$(nproc)}
