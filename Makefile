@@ -15,7 +15,7 @@ CMD         ?= uname -r
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests vm check run patches clean FORCE
+.PHONY: help deps worktree kernel selftests tools vm check run patches clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
@@ -43,13 +43,16 @@ $(BZIMAGE): $(OBJ)/source-state $(CONFIGS) scripts/build-kernel.sh
 selftests: kernel ## build test_progs and the net selftests against that kernel into build/selftests
 	scripts/build-selftests.sh $(WT) $(OBJ) $(SELFTESTS)
 
+tools: ## build the host-side test tools: the storm load generator and the out-of-tree ABI test
+	scripts/build-tools.sh $(BUILD)/tools
+
 vm: kernel ## boot the kernel and run CMD='...' in it as root (make vm CMD='uname -r')
 	vm/run.sh -t $(VM_TIMEOUT) -- '$(subst ','\'',$(value CMD))'
 
-check: deps worktree kernel selftests ## run the regression suite (tests/suite.sh) in the VM; fails if a test does
+check: deps worktree kernel selftests tools ## run the regression suite (tests/suite.sh) in the VM; fails if a test does
 	vm/run.sh -t $(VM_TIMEOUT) -- tests/suite.sh
 
-run: deps worktree kernel ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
+run: deps worktree kernel tools ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
 	vm/run.sh -t $(VM_TIMEOUT) -- tests/demo.sh
 
 patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)

@@ -25,6 +25,9 @@ reuseport_bpf_cpu   | net | -                                       | ./reusepor
 reuseport_dualstack | net | -                                       | ./reuseport_dualstack
 reuseport_addr_any  | net | -                                       | ./reuseport_addr_any
 tcp_migrate_req     | net | -                                       | ./tcp_migrate_req
+migrate_reuseport   | bpf | -                                       | ./test_progs -t migrate_reuseport
+abi_system_libbpf   | ../../tests/abi | -                           | ./migrate_abi
+storm_rolling       | ../tools | -                                  | ../../tests/storm.sh 4 30 100
 '
 # FLAKE: select_reuseport races with the kernel when the host is busy; two signatures,
 # measured in README.md ("Known flake"): 0 of 90 runs failed on a quiet host, 12 of 46
