@@ -12,7 +12,7 @@ trap 'rm -f "$state"' EXIT
 git diff --name-only base HEAD | while read -r f; do
 	[ -f "$f" ] && printf '%s %s %s\n' "$(git hash-object "$f")" "$(stat -c %Y "$f")" "$f"
 done >"$state"
-GIT_SEQUENCE_EDITOR=true git rebase -q -i --autosquash base
+GIT_SEQUENCE_EDITOR=${SEQ_EDITOR:-true} git rebase -q -i --autosquash base
 kept=0
 while read -r hash mtime f; do
 	if [ -f "$f" ] && [ "$(git hash-object "$f")" = "$hash" ]; then
