@@ -15,11 +15,11 @@ CMD         ?= uname -r
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests tools vm check run patches clean FORCE
+.PHONY: help deps worktree kernel selftests tools vm check run patches lint bisect-build clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
-	@sed -n 's/^\([a-z]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 14
+	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 16
 	@echo "Variables: BASE=/path (your v5.10.223), VM_TIMEOUT=seconds ($(VM_TIMEOUT)), CMD='...' (vm), FORCE=1 (clean)"
 
 deps: ## install the Debian packages the project needs (as root; else prints the apt-get line)
@@ -54,6 +54,12 @@ check: deps worktree kernel selftests tools ## run the regression suite (tests/s
 
 run: deps worktree kernel tools ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
 	vm/run.sh -t $(VM_TIMEOUT) -- tests/demo.sh
+
+lint: ## check patches/: series, messages, checkpatch --strict, git am on a fresh v5.10.223, sparse/W=1 vs base
+	scripts/lint.sh $(BUILD)/lint
+
+bisect-build: ## build the kernel and the series' selftests after each patch (build/bisect; slow, not in CI)
+	scripts/bisect-build.sh $(BUILD)/bisect
 
 patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)
 	scripts/export-patches.sh $(WT)

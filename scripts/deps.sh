@@ -32,7 +32,10 @@ bpftool           inspecting BPF programs and maps in the guest (the selftests b
 libbpf-dev        BPF loaders built outside the kernel tree (the demo), system libbpf
 nginx-light       the demo (tests/demo.sh): a real SO_REUSEPORT server to reload
 gnuplot-nox       the demo: plotting its measurements
-sparse            make C=1 on the patched files (kernel static checks)
+sparse            make C=2 W=1 on the files the series touches (scripts/lint.sh)
+python3-ply       the SPDX check of checkpatch, scripts/spdxcheck.py (scripts/lint.sh)
+python3-git       the same check: spdxcheck.py imports git
+patch             the no-fuzz, no-offset check of the series (scripts/lint.sh)
 '
 pkgs=$(awk 'NF { print $1 }' <<<"$PACKAGES")
 
