@@ -8,10 +8,13 @@
  * and closed, as a server does on a reload.  Every client request is
  * classified: ok, refused, reset, timeout or short read.
  *
- * Usage: reuseport_storm [-6] [-l LISTENERS] [-c CLIENTS] [-r REPLACE_MS]
+ * Usage: reuseport_storm [-6] [-b] [-l LISTENERS] [-c CLIENTS] [-r REPLACE_MS]
  *                        [-t SECONDS] [-n MAX_REPLACEMENTS] [-p PORT]
  * Prints one line "key=value ..." and exits 0; the caller judges the counts.
  * The knob (net.ipv4.tcp_migrate_req) is left as the caller set it.
+ * -b attaches a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program ("SK_PASS", the
+ * hash picks) to the group (tests/bench/migrate_policy.h): migration is then
+ * on whatever the knob says.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,6 +31,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "../bench/migrate_policy.h"
 
 #define MAX_LISTENERS	16
 #define MAX_CLIENTS	64
@@ -40,6 +44,7 @@ static int nr_clients = 8;
 static int replace_ms = 30;
 static int seconds = 10;
 static long max_replacements = 1000;
+static bool bpf_policy;
 
 static atomic_bool stop;
 static atomic_long st_ok, st_refused, st_reset, st_timeout, st_short;
@@ -201,9 +206,10 @@ int main(int argc, char **argv)
 	long start, next;
 	int opt, i, victim = 0;
 
-	while ((opt = getopt(argc, argv, "6l:c:r:t:n:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "6bl:c:r:t:n:p:")) != -1) {
 		switch (opt) {
 		case '6': family = AF_INET6; break;
+		case 'b': bpf_policy = true; break;
 		case 'l': nr_listeners = atoi(optarg); break;
 		case 'c': nr_clients = atoi(optarg); break;
 		case 'r': replace_ms = atoi(optarg); break;
@@ -211,7 +217,7 @@ int main(int argc, char **argv)
 		case 'n': max_replacements = atol(optarg); break;
 		case 'p': port = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-6] [-l N] [-c N] [-r MS] [-t S] [-n N] [-p PORT]\n",
+			fprintf(stderr, "usage: %s [-6] [-b] [-l N] [-c N] [-r MS] [-t S] [-n N] [-p PORT]\n",
 				argv[0]);
 			return 2;
 		}
@@ -226,6 +232,9 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < nr_listeners; i++)
 		slots[i] = start_listener();
+	/* the group outlives every listener: they are replaced one by one */
+	if (bpf_policy && attach_migrate_policy(slots[0]->fd))
+		return 2;
 	for (i = 0; i < nr_clients; i++)
 		pthread_create(&clients[i], NULL, client, NULL);
 
@@ -250,8 +259,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr_listeners; i++)
 		retire_listener(slots[i]);
 
-	printf("family=%s replaced=%ld requests=%ld ok=%ld refused=%ld reset=%ld timeout=%ld short=%ld other=%ld elapsed_ms=%ld\n",
-	       family == AF_INET ? "ipv4" : "ipv6", atomic_load(&st_replaced),
+	printf("family=%s bpf=%d replaced=%ld requests=%ld ok=%ld refused=%ld reset=%ld timeout=%ld short=%ld other=%ld elapsed_ms=%ld\n",
+	       family == AF_INET ? "ipv4" : "ipv6", bpf_policy, atomic_load(&st_replaced),
 	       atomic_load(&st_ok) + atomic_load(&st_refused) +
 	       atomic_load(&st_reset) + atomic_load(&st_timeout) +
 	       atomic_load(&st_short) + atomic_load(&st_other),

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Host side of "make bench": boot the unpatched base kernel and the patched one under QEMU,
+# run the benchmarks of tests/bench/ in them, and write raw CSV, tables and plots to
+# build/results/.
+#   nginx     failed requests through reloads, binary upgrades, 4->2 worker reloads
+#   storm     failed requests through >= 1000 rolling listener replacements, IPv4 and IPv6
+#   cost      close() of a listener holding N children: migration vs reset (patched kernel)
+#   fastpath  connection rate, base vs patched with the knob 0 and 1, boots interleaved
+# Modes: base (unpatched), knob0/knob1 (net.ipv4.tcp_migrate_req), bpf (knob 0 and a
+# BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program attached to the group).
+#
+# Usage: scripts/bench.sh        (variables, with their defaults:)
+#   BENCH_KERNEL=build/obj/arch/x86/boot/bzImage   the patched kernel ("make kernel")
+#   BENCH_ROUNDS=3 BENCH_FAST_REPS=2   fast-path boots per kernel, runs per boot and mode
+#   BENCH_K=10 BENCH_STORM_N=1000 BENCH_COST_REPS=5 BENCH_COST_N=1024,4096,16384,65536
+#   BENCH_ONLY="nginx storm cost fastpath"   a subset; BENCH_KERNELS="base series" likewise
+#   BENCH_MEM=3G; BENCH_REPORT_ONLY=1 only remakes the tables and plots from the last runs
+# Every boot keeps its output in build/bench/runs/KERNEL-WHAT; a partial run replaces only
+# its own boots, and the report uses all of them.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/lib.sh"
+cd "$here"
+bench=build/bench
+results=build/results
+patched=${BENCH_KERNEL:-build/obj/arch/x86/boot/bzImage}
+base_kernel=$bench/obj-base/arch/x86/boot/bzImage
+rounds=${BENCH_ROUNDS:-3}
+fast_reps=${BENCH_FAST_REPS:-2}
+k=${BENCH_K:-10}
+storm_n=${BENCH_STORM_N:-1000}
+cost_reps=${BENCH_COST_REPS:-5}
+cost_n=${BENCH_COST_N:-1024,4096,16384,65536}
+only=" ${BENCH_ONLY:-nginx storm cost fastpath} "
+kernels=" ${BENCH_KERNELS:-base series} "
+mem=${BENCH_MEM:-3G}
+configs=(config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config)
+runs=$bench/runs
+
+wants() { [[ $only == *" $1 "* ]]; }
+on() { [[ $kernels == *" $1 "* ]]; }
+
+check_host() {
+	local c
+	for c in gcc nginx ss gnuplot qemu-system-x86_64; do
+		command -v $c >/dev/null || die "$c missing: apt-get install $(case $c in
+			nginx) echo nginx-light ;; ss) echo iproute2 ;; gnuplot) echo gnuplot-nox ;;
+			qemu-system-x86_64) echo qemu-system-x86 ;; *) echo $c ;; esac)"
+	done
+	[ -f "$patched" ] || die "no patched kernel at $patched: run 'make kernel' (or set BENCH_KERNEL)"
+}
+
+build_tools() {
+	mkdir -p $bench/bin
+	local t
+	for t in http_churn connrate migrate_cost attach_policy tsc_khz; do
+		gcc -O2 -Wall -o $bench/bin/$t tests/bench/$t.c -lpthread
+	done
+	gcc -O2 -Wall -o $bench/bin/reuseport_storm tests/tools/reuseport_storm.c -lpthread
+}
+
+# The unpatched kernel: the "base" tag of build/linux, same config fragments.
+build_base() {
+	if [ ! -d $bench/linux-base/.git ]; then
+		git -C build/linux rev-parse -q --verify base >/dev/null || die "no build/linux with a 'base' tag: run 'make worktree'"
+		git clone -q build/linux $bench/linux-base
+		git -C $bench/linux-base checkout -q base
+	fi
+	scripts/build-kernel.sh $bench/linux-base $bench/obj-base "${configs[@]}"
+}
+
+# vm KERNEL LABEL TASK...: boot KERNEL, run tests/bench/guest.sh with the tasks, keep the
+# output in $runs/LABEL. A guest that dies at boot (TCG's IO-APIC timer check, rarely)
+# is booted again, twice at most. The kernel gets the host's TSC frequency: without ACPI
+# it cannot calibrate the TSC and would keep time in jiffies (4 ms steps).
+vm() {
+	local kernel=$1 label=$2 try rc out=$runs/$2
+	shift 2
+	for try in 1 2 3; do
+		rm -rf "$out"
+		mkdir -p "$out"
+		rc=0
+		VM_KVM_PROBE=0 vm/run.sh -k "$kernel" -o "$out" -m "$mem" -t 5400 \
+			-c "no_timer_check tsc_early_khz=$tsc_khz tsc=reliable" -- \
+			tests/bench/guest.sh "${label%%-*}" "$here/$out" "$@" >"$out/log" 2>&1 || rc=$?
+		grep '^bench:\|^vm:\|error\|rror:' "$out/log" | grep -v '^\.\.' || true
+		[ $rc = 0 ] && return 0
+		[ $rc = 125 ] && [ ! -s "$out/guest.csv" ] && { echo "vm: $label died at boot; again"; continue; }
+		echo "vm: $label failed (exit $rc); see $out/log" >&2
+		return 1
+	done
+	return 1
+}
+
+# The fast path in boots of their own, alternating kernels; then one boot per kernel for
+# the failure counts and the migration cost.
+run_all() {
+	local r what
+	tsc_khz=$($bench/bin/tsc_khz)
+	if wants fastpath; then
+		for r in $(seq "$rounds"); do
+			! on base || vm "$base_kernel" base-fast$r fastpath:$fast_reps
+			! on series || vm "$patched" series-fast$r fastpath:$fast_reps
+		done
+	fi
+	for what in nginx storm cost; do
+		wants $what || continue
+		case $what in
+		nginx)
+			! on base || vm "$base_kernel" base-nginx nginx:$k:base
+			! on series || vm "$patched" series-nginx nginx:$k:knob0,knob1,bpf ;;
+		storm)
+			! on base || vm "$base_kernel" base-storm storm:$storm_n:base
+			! on series || vm "$patched" series-storm storm:$storm_n:knob0,knob1,bpf ;;
+		cost)
+			# on the patched kernel only: both paths, the knob flipped between trials
+			! on series || vm "$patched" series-cost cost:$cost_reps:$cost_n ;;
+		esac
+	done
+}
+
+collect() {
+	mkdir -p $results
+	local f head
+	for f in fastpath nginx storm cost guest; do
+		case $f in
+		fastpath) head=kernel,mode,rep,conns,seconds,rate,errors ;;
+		nginx) head=kernel,mode,event,k,requests,ok,refused,reset,timeout,short,other,max_ms ;;
+		storm) head=kernel,mode,family,replaced,requests,ok,refused,reset,timeout,short,other ;;
+		cost) head=kernel,n,mode,rep,close_ns,ns_per_child,moved ;;
+		guest) head=kernel,release,cpus,mem_kb ;;
+		esac
+		{ echo "$head"; cat $runs/*/$f.csv 2>/dev/null || true; } >$results/$f.csv
+	done
+	mv $results/cost.csv $results/migrate-cost.csv
+	{
+		echo "host: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "guest: QEMU TCG (no KVM), $(awk -F, 'NR==2 { print $3 " vCPU seen by the kernel, " int($4/1024) " MB" }' $results/guest.csv), loopback only"
+		echo "base kernel: $(awk -F, 'NR > 1 && $1 == "base" { print $2; exit }' $results/guest.csv) from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
+		echo "patched kernel: $(file -bL "$patched" | grep -o 'version [^,]*'), $patched"
+		echo "config: tinyconfig + ${configs[*]}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
+		echo "reps: fast path 5 s per run, boots alternating between the kernels, two runs per boot and mode (runs column); cost: the count under its table; nginx: K per event; storm: replacements per run"
+	} >$results/machine.txt
+}
+
+step "check the host" check_host
+step "build the benchmark tools into $bench/bin" build_tools
+! on base || [ -f "$base_kernel" ] || step "build the unpatched base kernel into $bench/obj-base" build_base
+if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
+	step "run the benchmarks in the VM (uptime: $(uptime | sed 's/.*load/load/'))" run_all
+fi
+step "collect the results into $results" collect
+scripts/bench-report.sh $results
