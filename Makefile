@@ -15,7 +15,7 @@ CMD         ?= uname -r
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests tools vm check run patches lint bisect-build clean FORCE
+.PHONY: help deps worktree kernel selftests tools vm check run patches lint bisect-build bench clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
@@ -60,6 +60,9 @@ lint: ## check patches/: series, messages, checkpatch --strict, git am on a fres
 
 bisect-build: ## build the kernel and the series' selftests after each patch (build/bisect; slow, not in CI)
 	scripts/bisect-build.sh $(BUILD)/bisect
+
+bench: deps worktree kernel ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
+	scripts/bench.sh
 
 patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)
 	scripts/export-patches.sh $(WT)
