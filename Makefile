@@ -9,13 +9,15 @@ SELFTESTS   := $(BUILD)/selftests
 CONFIGS     := config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config
 # Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
 VM_TIMEOUT  ?= 900
+# Seconds of the long stress run on the debug kernel (make stress T=600).
+T           ?= 600
 # The command "make vm" runs in the guest, in this directory.
 CMD         ?= uname -r
 
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests tools vm check run patches lint bisect-build bench clean FORCE
+.PHONY: help deps worktree kernel selftests tools vm check run patches lint bisect-build bench debug-check stress clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
@@ -60,6 +62,12 @@ lint: ## check patches/: series, messages, checkpatch --strict, git am on a fres
 
 bisect-build: ## build the kernel and the series' selftests after each patch (build/bisect; slow, not in CI)
 	scripts/bisect-build.sh $(BUILD)/bisect
+
+debug-check: deps worktree ## build the debug kernel (KASAN, lockdep, kmemleak) into build/debug and run the short stress
+	scripts/debug-check.sh
+
+stress: deps worktree ## the long stress on the debug kernel: make stress T=600 (seconds)
+	scripts/debug-check.sh $(T)
 
 bench: deps worktree kernel ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
 	scripts/bench.sh
