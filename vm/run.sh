@@ -93,7 +93,7 @@ if [ ! -f "$out/status" ]; then
 	exit 125
 fi
 status=$(cat "$out/status")
-reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic'
+reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new|ODEBUG|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic'
 if grep -E -q "$reports" "$out/dmesg.txt"; then
 	echo "vm: the kernel logged a report during the run ($out/dmesg.txt):" >&2
 	grep -E -A 25 "$reports" "$out/dmesg.txt" | head -80 >&2
