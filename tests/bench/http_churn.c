@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "../tools/loopback.h"
 
 #define MAX_CLIENTS	64
 #define IO_TIMEOUT_MS	10000
@@ -45,25 +46,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	atomic_store(&stop, 1);
-}
-
-static socklen_t make_addr(struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = in6addr_loopback;
-	return sizeof(*sin6);
 }
 
 static void count_errno(int err, const char *what)
@@ -100,7 +82,7 @@ static void one_request(void)
 	long t0 = now_us(), us, max;
 	static const char req[] = "GET / HTTP/1.0\r\nHost: bench\r\n\r\n";
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss);
+	socklen_t len = loopback_addr(&ss, family, port);
 	char buf[2048];
 	int fd, n, got = 0;
 

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "loopback.h"
 #include "../bench/migrate_policy.h"
 
 #define MAX_LISTENERS	16
@@ -66,29 +67,10 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static socklen_t make_addr(struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = in6addr_loopback;
-	return sizeof(*sin6);
-}
-
 static int open_listener(void)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss);
+	socklen_t len = loopback_addr(&ss, family, port);
 	int one = 1, fd;
 
 	fd = socket(family, SOCK_STREAM, 0);
@@ -153,7 +135,7 @@ static int wait_fd(int fd, short events)
 static void one_request(void)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss);
+	socklen_t len = loopback_addr(&ss, family, port);
 	char buf[16];
 	int fd, n;
 
