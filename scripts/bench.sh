@@ -11,7 +11,7 @@
 #
 # Usage: scripts/bench.sh        (variables, with their defaults:)
 #   BENCH_KERNEL=build/obj/arch/x86/boot/bzImage   the patched kernel ("make kernel")
-#   BENCH_ROUNDS=3 BENCH_FAST_REPS=2   fast-path boots per kernel, runs per boot and mode
+#   BENCH_ROUNDS=5 BENCH_FAST_REPS=2   fast-path boots per kernel, runs per boot and mode
 #   BENCH_K=10 BENCH_STORM_N=1000 BENCH_COST_REPS=5 BENCH_COST_N=1024,4096,16384,65536
 #   BENCH_ONLY="nginx storm cost fastpath"   a subset; BENCH_KERNELS="base series" likewise
 #   BENCH_MEM=3G; BENCH_REPORT_ONLY=1 only remakes the tables and plots from the last runs
@@ -25,7 +25,7 @@ bench=build/bench
 results=build/results
 patched=${BENCH_KERNEL:-build/obj/arch/x86/boot/bzImage}
 base_kernel=$bench/obj-base/arch/x86/boot/bzImage
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 fast_reps=${BENCH_FAST_REPS:-2}
 k=${BENCH_K:-10}
 storm_n=${BENCH_STORM_N:-1000}
@@ -139,13 +139,14 @@ collect() {
 		echo "base kernel: $(awk -F, 'NR > 1 && $1 == "base" { print $2; exit }' $results/guest.csv) from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
 		echo "patched kernel: $(file -bL "$patched" | grep -o 'version [^,]*'), $patched"
 		echo "config: tinyconfig + ${configs[*]}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
-		echo "reps: fast path 5 s per run, boots alternating between the kernels, two runs per boot and mode (runs column); cost: the count under its table; nginx: K per event; storm: replacements per run"
+		echo "reps: fast path 5 s per run, $rounds boots per kernel alternating between the kernels, $fast_reps runs per boot and mode (runs column); cost: the count under its table; nginx: K per event; storm: replacements per run"
 	} >$results/machine.txt
 }
 
 step "check the host" check_host
 step "build the benchmark tools into $bench/bin" build_tools
-! on base || [ -f "$base_kernel" ] || step "build the unpatched base kernel into $bench/obj-base" build_base
+# Always through build-kernel.sh: a base kernel left from older config fragments is rebuilt.
+! on base || step "build the unpatched base kernel into $bench/obj-base" build_base
 if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 	step "run the benchmarks in the VM (uptime: $(uptime | sed 's/.*load/load/'))" run_all
 fi
