@@ -55,25 +55,40 @@ if [ "$(wc -l <"$r/storm.csv")" -gt 1 ]; then
 	echo
 fi
 
-if [ "$(wc -l <"$r/migrate-cost.csv")" -gt 1 ]; then
-	echo "## close() of a listener holding N children (patched kernel; medians of $(awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$r/migrate-cost.csv") runs per cell)"
-	echo
+# cost_table CSV DAT: the migrate/reset table of a migrate_cost CSV, its medians into DAT
+# ("N migrate_ns reset_ns"), and how the cost per child changes from the smallest N to the largest.
+cost_table() {
+	local csv=$1 dat=$2 n m mig res moved
 	echo "| N | migrate: ms | migrate: ns/child | reset: ms | reset: ns/child | migrate / reset | children moved (min) |"
 	echo "|---|---|---|---|---|---|---|"
-	: >"$tmp/cost.dat"
-	for n in $(awk -F, 'NR > 1 { print $2 }' "$r/migrate-cost.csv" | sort -gu); do
+	: >"$dat"
+	for n in $(awk -F, 'NR > 1 { print $2 }' "$csv" | sort -gu); do
 		for m in migrate reset; do
-			awk -F, -v n=$n -v m=$m 'NR > 1 && $2 == n && $3 == m { print $6 }' "$r/migrate-cost.csv" >"$tmp/$m"
-			awk -F, -v n=$n -v m=$m 'NR > 1 && $2 == n && $3 == m { print $5 / 1e6 }' "$r/migrate-cost.csv" >"$tmp/$m.ms"
+			awk -F, -v n=$n -v m=$m 'NR > 1 && $2 == n && $3 == m { print $6 }' "$csv" >"$tmp/$m"
+			awk -F, -v n=$n -v m=$m 'NR > 1 && $2 == n && $3 == m { print $5 / 1e6 }' "$csv" >"$tmp/$m.ms"
 		done
 		mig=$(median "$tmp/migrate") res=$(median "$tmp/reset")
-		moved=$(awk -F, -v n=$n 'NR > 1 && $2 == n && $3 == "migrate" { if (min == "" || $7 < min) min = $7 } END { print min }' "$r/migrate-cost.csv")
+		moved=$(awk -F, -v n=$n 'NR > 1 && $2 == n && $3 == "migrate" { if (min == "" || $7 < min) min = $7 } END { print min }' "$csv")
 		printf '| %d | %.1f | %.0f | %.1f | %.0f | %.3f | %s of %d |\n' "$n" "$(median "$tmp/migrate.ms")" "$mig" \
 			"$(median "$tmp/reset.ms")" "$res" "$(echo "$mig $res" | awk '{ print $1 / $2 }')" "$moved" "$n"
-		echo "$n $mig $res" >>"$tmp/cost.dat"
+		echo "$n $mig $res" >>"$dat"
 	done
-	cp "$tmp/cost.dat" "$r/migrate-cost-medians.dat"
 	echo
+	awk 'NR == 1 { n0 = $1; m0 = $2; r0 = $3 } { n = $1; m = $2; r = $3 }
+		END { if (NR > 1) printf "Per child at N=%d against N=%d: migrate x%.2f, reset x%.2f (1.00 is flat: time linear in N).\n", n, n0, m / m0, r / r0 }' "$dat"
+	echo
+}
+
+if [ "$(wc -l <"$r/migrate-cost.csv")" -gt 1 ]; then
+	echo "## close() of a listener holding N children (patched kernel in the VM; medians of $(awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$r/migrate-cost.csv") runs per cell)"
+	echo
+	cost_table "$r/migrate-cost.csv" "$r/migrate-cost-medians.dat"
+fi
+
+if [ -f "$r/migrate-cost-host.csv" ] && [ "$(wc -l <"$r/migrate-cost-host.csv")" -gt 1 ]; then
+	echo "## Reference: mainline's migration natively, $(awk -F, 'NR == 2 { print $1 }' "$r/migrate-cost-host.csv") (the host's kernel, no VM; same tool, medians of $(awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$r/migrate-cost-host.csv") runs)"
+	echo
+	cost_table "$r/migrate-cost-host.csv" "$tmp/host.dat"
 fi
 
 if [ "$(wc -l <"$r/fastpath.csv")" -gt 1 ]; then

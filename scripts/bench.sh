@@ -6,6 +6,8 @@
 #   storm     failed requests through >= 1000 rolling listener replacements, IPv4 and IPv6
 #   cost      close() of a listener holding N children: migration vs reset (patched kernel)
 #   fastpath  connection rate, base vs patched with the knob 0 and 1, boots interleaved
+#   reference mainline's own migration, natively: migrate_cost on the host's kernel in a
+#             network namespace, when that kernel has tcp_migrate_req (5.14 and later)
 # Modes: base (unpatched), knob0/knob1 (net.ipv4.tcp_migrate_req), bpf (knob 0 and a
 # BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program attached to the group).
 #
@@ -13,7 +15,7 @@
 #   BENCH_KERNEL=build/obj/arch/x86/boot/bzImage   the patched kernel ("make kernel")
 #   BENCH_ROUNDS=5 BENCH_FAST_REPS=2   fast-path boots per kernel, runs per boot and mode
 #   BENCH_K=10 BENCH_STORM_N=1000 BENCH_COST_REPS=5 BENCH_COST_N=1024,4096,16384,65536
-#   BENCH_ONLY="nginx storm cost fastpath"   a subset; BENCH_KERNELS="base series" likewise
+#   BENCH_ONLY="nginx storm cost fastpath reference"   a subset; BENCH_KERNELS="base series" likewise
 #   BENCH_MEM=3G; BENCH_REPORT_ONLY=1 only remakes the tables and plots from the last runs
 # Every boot keeps its output in build/bench/runs/KERNEL-WHAT; a partial run replaces only
 # its own boots, and the report uses all of them.
@@ -31,7 +33,7 @@ k=${BENCH_K:-10}
 storm_n=${BENCH_STORM_N:-1000}
 cost_reps=${BENCH_COST_REPS:-5}
 cost_n=${BENCH_COST_N:-1024,4096,16384,65536}
-only=" ${BENCH_ONLY:-nginx storm cost fastpath} "
+only=" ${BENCH_ONLY:-nginx storm cost fastpath reference} "
 kernels=" ${BENCH_KERNELS:-base series} "
 mem=${BENCH_MEM:-3G}
 configs=(config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config)
@@ -92,11 +94,32 @@ vm() {
 	return 1
 }
 
+# The same migrate_cost, natively on the host's kernel, in a network namespace of its own
+# (the knob, somaxconn and the SYN backlog are per namespace): what mainline's migration
+# costs against its reset on this machine, without QEMU. N is limited by the open-file limit.
+reference() {
+	local out=$runs/host-reference ns
+	rm -rf "$out"
+	mkdir -p "$out"
+	if [ ! -e /proc/sys/net/ipv4/tcp_migrate_req ] || ! unshare -n true 2>/dev/null; then
+		echo "bench: the host's kernel $(uname -r) has no tcp_migrate_req, or no network namespace can be made: no native reference"
+		return 0
+	fi
+	ns=$(echo "$cost_n" | tr , '\n' | awk -v l="$(ulimit -Hn)" '$1 + 1024 <= l' | paste -sd' ')
+	[ -n "$ns" ] || { echo "bench: open-file limit $(ulimit -Hn): too low for a native reference"; return 0; }
+	echo "bench: host $(uname -r): migrate_cost -r $cost_reps $ns ($(date +%T))"
+	unshare -n sh -c "ip link set lo up && echo 262144 >/proc/sys/net/core/somaxconn &&
+		echo 262144 >/proc/sys/net/ipv4/tcp_max_syn_backlog &&
+		$bench/bin/migrate_cost -r $cost_reps $ns" >"$out/raw.csv"
+	sed 1d "$out/raw.csv" | sed "s/^/host $(uname -r),/" >"$out/reference.csv"
+}
+
 # The fast path in boots of their own, alternating kernels; then one boot per kernel for
 # the failure counts and the migration cost.
 run_all() {
 	local r what
 	tsc_khz=$($bench/bin/tsc_khz)
+	! wants reference || reference
 	if wants fastpath; then
 		for r in $(seq "$rounds"); do
 			! on base || vm "$base_kernel" base-fast$r fastpath:$fast_reps
@@ -122,17 +145,18 @@ run_all() {
 collect() {
 	mkdir -p $results
 	local f head
-	for f in fastpath nginx storm cost guest; do
+	for f in fastpath nginx storm cost guest reference; do
 		case $f in
 		fastpath) head=kernel,mode,rep,conns,seconds,rate,errors ;;
 		nginx) head=kernel,mode,event,k,requests,ok,refused,reset,timeout,short,other,max_ms ;;
 		storm) head=kernel,mode,family,replaced,requests,ok,refused,reset,timeout,short,other ;;
-		cost) head=kernel,n,mode,rep,close_ns,ns_per_child,moved ;;
+		cost | reference) head=kernel,n,mode,rep,close_ns,ns_per_child,moved ;;
 		guest) head=kernel,release,cpus,mem_kb ;;
 		esac
 		{ echo "$head"; cat $runs/*/$f.csv 2>/dev/null || true; } >$results/$f.csv
 	done
 	mv $results/cost.csv $results/migrate-cost.csv
+	mv $results/reference.csv $results/migrate-cost-host.csv
 	{
 		echo "host: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "guest: QEMU TCG (no KVM), $(awk -F, 'NR==2 { print $3 " vCPU seen by the kernel, " int($4/1024) " MB" }' $results/guest.csv), loopback only"
