@@ -55,6 +55,9 @@ if [ "$(wc -l <"$r/storm.csv")" -gt 1 ]; then
 	echo
 fi
 
+# trials CSV: the trials per cell of a migrate_cost CSV (its highest rep number)
+trials() { awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$1"; }
+
 # cost_table CSV DAT: the migrate/reset table of a migrate_cost CSV, its medians into DAT
 # ("N migrate_ns reset_ns"), and how the cost per child changes from the smallest N to the largest.
 cost_table() {
@@ -80,13 +83,13 @@ cost_table() {
 }
 
 if [ "$(wc -l <"$r/migrate-cost.csv")" -gt 1 ]; then
-	echo "## close() of a listener holding N children (patched kernel in the VM; medians of $(awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$r/migrate-cost.csv") runs per cell)"
+	echo "## close() of a listener holding N children (patched kernel in the VM; medians of $(trials "$r/migrate-cost.csv") runs per cell)"
 	echo
 	cost_table "$r/migrate-cost.csv" "$r/migrate-cost-medians.dat"
 fi
 
 if [ -f "$r/migrate-cost-host.csv" ] && [ "$(wc -l <"$r/migrate-cost-host.csv")" -gt 1 ]; then
-	echo "## Reference: mainline's migration natively, $(awk -F, 'NR == 2 { print $1 }' "$r/migrate-cost-host.csv") (the host's kernel, no VM; same tool, medians of $(awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$r/migrate-cost-host.csv") runs)"
+	echo "## Reference: mainline's migration natively, $(awk -F, 'NR == 2 { print $1 }' "$r/migrate-cost-host.csv") (the host's kernel, no VM; same tool, medians of $(trials "$r/migrate-cost-host.csv") runs)"
 	echo
 	cost_table "$r/migrate-cost-host.csv" "$tmp/host.dat"
 fi
