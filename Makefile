@@ -7,6 +7,8 @@ OBJ         := $(BUILD)/obj
 BZIMAGE     := $(OBJ)/arch/x86/boot/bzImage
 SELFTESTS   := $(BUILD)/selftests
 CONFIGS     := config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config
+# The upstream version the series is based on (its orig tarball's sha256: base.sha256).
+BASE_VERSION := $(shell cat base.version)
 # Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
 VM_TIMEOUT  ?= 900
 # Seconds of the long stress run on the debug kernel (make stress T=600).
@@ -21,13 +23,13 @@ CMD         ?= uname -r
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
-	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 16
-	@echo "Variables: BASE=/path (your v5.10.223), VM_TIMEOUT=seconds ($(VM_TIMEOUT)), CMD='...' (vm), FORCE=1 (clean)"
+	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | sed 's/\$$(BASE_VERSION)/$(BASE_VERSION)/g' | expand -t 16
+	@echo "Variables: BASE=/path (your v$(BASE_VERSION)), VM_TIMEOUT=seconds ($(VM_TIMEOUT)), CMD='...' (vm), FORCE=1 (clean)"
 
 deps: ## install the Debian packages the project needs (as root; else prints the apt-get line)
 	@scripts/deps.sh
 
-worktree: $(WT)/.git ## create build/linux: v5.10.223 (tag "base") + patches/ applied with git am
+worktree: $(WT)/.git ## create build/linux: v$(BASE_VERSION) (tag "base") + patches/ applied with git am
 $(WT)/.git:
 	scripts/worktree.sh $(BUILD)
 
@@ -57,7 +59,7 @@ check: deps worktree kernel selftests tools ## run the regression suite (tests/s
 run: deps worktree kernel tools ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
 	vm/run.sh -t $(VM_TIMEOUT) -- tests/demo.sh
 
-lint: ## check patches/: series, messages, checkpatch --strict, git am on a fresh v5.10.223, sparse/W=1 vs base
+lint: ## check patches/: series, messages, checkpatch --strict, git am on a fresh v$(BASE_VERSION), sparse/W=1 vs base
 	scripts/lint.sh $(BUILD)/lint
 
 bisect-build: ## build the kernel and the series' selftests after each patch (build/bisect; slow, not in CI)

@@ -11,7 +11,7 @@
 #               WARNING, and each CHECK left is explained: its type (--show-types, e.g.
 #               COMPARISON_TO_NULL) is named in the message. Its SPDX check runs (python
 #               with the modules ply and git: python3-ply, python3-git);
-#   git am      the series applies with git am onto freshly unpacked v5.10.223, and with
+#   git am      the series applies with git am onto the freshly unpacked base (base.version), and with
 #               patch -F0 (no fuzz) without offsets;
 #   sparse/W=1  per .c file of the kernel (not tools/) that the series changes and our config
 #               builds: "make C=2 W=1 FILE.o" reports no warning at the head that it does not
@@ -127,22 +127,22 @@ for f in "${patches[@]}"; do
 	fi
 done
 
-# --- the fresh tree: pristine v5.10.223 + git am of the series.
+# --- the fresh tree: the pristine base (base.version) + git am of the series.
 t=$(date +%s)
-info "fresh tree: v5.10.223 unpacked, committed, series applied with git am (log: $dir/tree.log)"
+info "fresh tree: v$BASE_VERSION unpacked, committed, series applied with git am (log: $dir/tree.log)"
 "$here/scripts/fresh-tree.sh" "$dir" >"$dir/tree.log" 2>&1 && am=0 || am=$?
 info "fresh tree in $(($(date +%s) - t)) s"
 if [ $am -eq 1 ]; then
 	result fail "git am: could not make the fresh tree $wt" "$(tail -n 15 "$dir/tree.log")"
 	finish
 elif [ $am -eq 2 ]; then
-	result fail "git am: the series does not apply onto v5.10.223 (git am --show-current-patch in $wt)" \
+	result fail "git am: the series does not apply onto v$BASE_VERSION (git am --show-current-patch in $wt)" \
 		"$(grep -v '^>>>' "$dir/tree.log" | tail -n 15)"
 	finish
 fi
 applied=$(git -C "$wt" rev-list --count base..HEAD)
 if [ "$applied" -eq ${#patches[@]} ]; then
-	result ok "git am: the ${#patches[@]} patches apply onto v5.10.223 (base $(git -C "$wt" rev-parse --short=12 base))"
+	result ok "git am: the ${#patches[@]} patches apply onto v$BASE_VERSION (base $(git -C "$wt" rev-parse --short=12 base))"
 else
 	result fail "git am: $applied commits from ${#patches[@]} patches"
 fi

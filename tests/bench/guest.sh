@@ -13,7 +13,7 @@ bin=$here/../../build/bench/bin
 kernel=$1 out=$2
 shift 2
 knob=/proc/sys/net/ipv4/tcp_migrate_req
-# v5.10.223 has the sysctl without the feature: on the base kernel the knob is no mode.
+# The base (base.version) has the sysctl without the feature: on the base kernel the knob is no mode.
 patched() { [ "$kernel" != base ]; }
 set_knob() { [ ! -w $knob ] || echo "$1" >$knob; }
 modes_of() { echo "$1" | tr , ' '; }
