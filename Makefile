@@ -59,7 +59,7 @@ check: deps worktree kernel selftests tools ## run the regression suite (tests/s
 run: deps worktree kernel tools ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
 	vm/run.sh -t $(VM_TIMEOUT) -- tests/demo.sh
 
-lint: ## check patches/: series, messages, checkpatch --strict, git am on a fresh v$(BASE_VERSION), sparse/W=1 vs base
+lint: ## check patches/: series, messages, checkpatch --strict, git am on a fresh v$(BASE_VERSION) and on Debian's patched one, sparse/W=1 vs base
 	scripts/lint.sh $(BUILD)/lint
 
 bisect-build: ## build the kernel and the series' selftests after each patch (build/bisect; slow, not in CI)

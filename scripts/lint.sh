@@ -11,14 +11,17 @@
 #               WARNING, and each CHECK left is explained: its type (--show-types, e.g.
 #               COMPARISON_TO_NULL) is named in the message. Its SPDX check runs (python
 #               with the modules ply and git: python3-ply, python3-git);
-#   git am      the series applies with git am onto the freshly unpacked base (base.version), and with
-#               patch -F0 (no fuzz) without offsets;
+#   git am      the series applies with git am onto the freshly unpacked base (base.version),
+#               and with patch -F0 (no fuzz) without offsets; a failure names the first patch
+#               that does not apply;
+#   Debian      the same onto Debian's patched tree of the base (scripts/debian-tree.sh: the
+#               orig tarball with the debian/patches of linux_VERSION-N.debian.tar.xz);
 #   sparse/W=1  per .c file of the kernel (not tools/) that the series changes and our config
 #               builds: "make C=2 W=1 FILE.o" reports no warning at the head that it does not
 #               report at the base (line numbers aside).
 # Work directory: build/lint (linux = base + series, base = a clone at the base, obj-head
-# and obj-base = their objects); it is made anew on every run. The tarball comes from the
-# download cache build/dl.
+# and obj-base = their objects, debian/linux = Debian's tree + series); it is made anew on
+# every run. The tarballs come from the download cache build/dl.
 #
 # Usage: scripts/lint.sh [DIR]         (default build/lint)
 set -eu
@@ -127,46 +130,87 @@ for f in "${patches[@]}"; do
 	fi
 done
 
-# --- the fresh tree: the pristine base (base.version) + git am of the series.
+# --- the trees: the pristine base (base.version) and Debian's patched tree of it, each made
+# anew with the series applied by git am; side by side (mostly unpacking and git's I/O).
+# debian/linux: scripts/debian-tree.sh; its clone at the base: debian/base (removed after).
+dt=$dir/debian/linux
 t=$(date +%s)
 info "fresh tree: v$BASE_VERSION unpacked, committed, series applied with git am (log: $dir/tree.log)"
-"$here/scripts/fresh-tree.sh" "$dir" >"$dir/tree.log" 2>&1 && am=0 || am=$?
-info "fresh tree in $(($(date +%s) - t)) s"
-if [ $am -eq 1 ]; then
-	result fail "git am: could not make the fresh tree $wt" "$(tail -n 15 "$dir/tree.log")"
-	finish
-elif [ $am -eq 2 ]; then
-	result fail "git am: the series does not apply onto v$BASE_VERSION (git am --show-current-patch in $wt)" \
-		"$(grep -v '^>>>' "$dir/tree.log" | tail -n 15)"
-	finish
-fi
-applied=$(git -C "$wt" rev-list --count base..HEAD)
-if [ "$applied" -eq ${#patches[@]} ]; then
-	result ok "git am: the ${#patches[@]} patches apply onto v$BASE_VERSION (base $(git -C "$wt" rev-parse --short=12 base))"
+info "Debian's tree: the same orig tarball with debian/patches applied, then git am (log: $dir/debian-tree.log)"
+fresh_tree() { "$here/scripts/fresh-tree.sh" "$dir" >"$dir/tree.log" 2>&1; }
+debian_tree() { "$here/scripts/debian-tree.sh" "$dir/debian" >"$dir/debian-tree.log" 2>&1; }
+# Both read the download cache build/dl: fill it first, so that two downloads never run at once.
+if "$here/scripts/fetch-base.sh" "$here/build/dl" >"$dir/fetch.log" 2>&1 || [ -n "${BASE:-}" ]; then
+	debian_tree &
+	dpid=$!
+	fresh_tree && am=0 || am=$?
+	wait $dpid && dam=0 || dam=$?
 else
-	result fail "git am: $applied commits from ${#patches[@]} patches"
+	fresh_tree && am=0 || am=$?
+	debian_tree && dam=0 || dam=$?
 fi
+info "both trees in $(($(date +%s) - t)) s"
 
-# The tree at the base, for the patch -F0 check and the sparse comparison.
-rm -rf "$bt"
-git clone -q --shared --no-checkout "$wt" "$bt"
-git -C "$bt" checkout -q --detach base
-out=
-for f in "${patches[@]}"; do
-	if ! o=$(cd "$bt" && patch -p1 -F0 -N --no-backup-if-mismatch <"$pd/$f" 2>&1); then
-		out="$out$f: does not apply with patch -p1 -F0:"$'\n'"$o"$'\n'
-		break
+# am_result TREE LOG STATUS ONTO: the TAP line of "git am" of the series onto TREE, made with
+# STATUS by fresh-tree.sh or debian-tree.sh (0 applied, 1 no tree, 2 git am failed). git am
+# stops at the first patch that does not apply: the commits base..HEAD are those before it.
+# Returns 1 when TREE is not the base with the whole series (STATUS 1 or 2).
+am_result() {
+	local tree=$1 log=$2 st=$3 onto=$4 applied first
+	if [ "$st" -eq 1 ]; then
+		result fail "git am onto $onto: could not make the tree $tree" "$(grep -v '^>>>' "$log" | tail -n 15)"
+		return 1
 	fi
-	o=$(grep -E 'offset|fuzz' <<<"$o" || true)
-	[ -z "$o" ] || out="$out$f:"$'\n'"$o"$'\n'
-done
-if [ -z "$out" ]; then
-	result ok "patch -F0: every hunk applies exactly where the patch says (no fuzz, no offset)"
-else
-	result fail "patch -F0: hunks apply only with fuzz or offsets (re-export the series: make patches)" "${out%$'\n'}"
+	applied=$(git -C "$tree" rev-list --count base..HEAD)
+	if [ "$st" -eq 2 ]; then
+		first=$("$here/scripts/series-files.sh" | sed -n "$((applied + 1))p")
+		result fail "git am onto $onto: ${first##*/} does not apply, the first that fails ($applied applied before it)" \
+			"$(grep -E '^(error|fatal):' "$log" || true; echo "(git am --show-current-patch=diff in $tree)")"
+		return 1
+	fi
+	if [ "$applied" -eq ${#patches[@]} ]; then
+		result ok "git am onto $onto: the ${#patches[@]} patches apply (base $(git -C "$tree" rev-parse --short=12 base))"
+	else
+		result fail "git am onto $onto: $applied commits from ${#patches[@]} patches"
+	fi
+}
+
+# exact_apply TREE CLONE ONTO FIX: git am takes a hunk where its context is, even some lines
+# away from where the patch says; patch -F0 (no fuzz) says so as an offset. Applies the series
+# with it, in order, onto CLONE: a clone of TREE checked out at the base. FIX: what to do.
+exact_apply() {
+	local tree=$1 clone=$2 onto=$3 fix=$4 out='' f o
+	rm -rf "$clone"
+	git clone -q --shared --no-checkout "$tree" "$clone"
+	git -C "$clone" checkout -q --detach base
+	for f in "${patches[@]}"; do
+		if ! o=$(cd "$clone" && patch -p1 -F0 -N --no-backup-if-mismatch <"$pd/$f" 2>&1); then
+			out="$out$f: does not apply with patch -p1 -F0:"$'\n'"$o"$'\n'
+			break
+		fi
+		o=$(grep -E 'offset|fuzz' <<<"$o" || true)
+		[ -z "$o" ] || out="$out$f:"$'\n'"$o"$'\n'
+	done
+	if [ -z "$out" ]; then
+		result ok "patch -F0 onto $onto: every hunk applies exactly where the patch says (no fuzz, no offset)"
+	else
+		result fail "patch -F0 onto $onto: hunks apply only with fuzz or offsets ($fix)" "${out%$'\n'}"
+	fi
+	git -C "$clone" reset -q --hard base
+	git -C "$clone" clean -q -fdx
+}
+
+# The pristine tree at the base ($bt) stays: the sparse comparison builds it.
+pristine=0
+am_result "$wt" "$dir/tree.log" "$am" "v$BASE_VERSION" || pristine=1
+[ $pristine -ne 0 ] || exact_apply "$wt" "$bt" "v$BASE_VERSION" "re-export the series: make patches"
+if am_result "$dt" "$dir/debian-tree.log" "$dam" "Debian's patched v$BASE_VERSION"; then
+	exact_apply "$dt" "$dir/debian/base" "Debian's patched v$BASE_VERSION" \
+		"where the pristine tree has none, Debian's patches moved those lines: see $dt"
+	rm -rf "$dir/debian/base"
 fi
-git -C "$bt" reset -q --hard base
-git -C "$bt" clean -q -fdx
+# The checks below need the pristine tree with the series.
+[ $pristine -eq 0 ] || finish
 
 # --- cover: subject and text filled in, a diffstat, base-commit of the fresh tree.
 cover=$pd/0000-cover-letter.patch
