@@ -11,6 +11,8 @@ CONFIGS     := config/qemu.config config/net.config config/bpf.config config/bpf
 BASE_VERSION := $(shell cat base.version)
 # Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
 VM_TIMEOUT  ?= 900
+# vCPUs of the VM (make check CPUS=4); the guest fails the run if it sees fewer.
+CPUS        ?= 2
 # Seconds of the long stress run on the debug kernel (make stress T=600).
 T           ?= 600
 # The command "make vm" runs in the guest, in this directory.
@@ -24,7 +26,7 @@ CMD         ?= uname -r
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
 	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | sed 's/\$$(BASE_VERSION)/$(BASE_VERSION)/g' | expand -t 16
-	@echo "Variables: BASE=/path (your v$(BASE_VERSION)), VM_TIMEOUT=seconds ($(VM_TIMEOUT)), CMD='...' (vm), FORCE=1 (clean)"
+	@echo "Variables: BASE=/path (your v$(BASE_VERSION)), VM_TIMEOUT=seconds ($(VM_TIMEOUT)), CPUS=n ($(CPUS): vm, check, run), CMD='...' (vm), FORCE=1 (clean)"
 
 deps: ## install the Debian packages the project needs (as root; else prints the apt-get line)
 	@scripts/deps.sh
@@ -51,13 +53,13 @@ tools: ## build the host-side test tools: the storm load generator and the out-o
 	scripts/build-tools.sh $(BUILD)/tools
 
 vm: kernel ## boot the kernel and run CMD='...' in it as root (make vm CMD='uname -r')
-	vm/run.sh -t $(VM_TIMEOUT) -- '$(subst ','\'',$(value CMD))'
+	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- '$(subst ','\'',$(value CMD))'
 
 check: deps worktree kernel selftests tools ## run the regression suite (tests/suite.sh) in the VM; fails if a test does
-	vm/run.sh -t $(VM_TIMEOUT) -- tests/suite.sh
+	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/suite.sh
 
 run: deps worktree kernel tools ## build the patched kernel and run the demonstration (tests/demo.sh) in the VM
-	vm/run.sh -t $(VM_TIMEOUT) -- tests/demo.sh
+	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/demo.sh
 
 lint: ## check patches/: series, messages, checkpatch --strict, git am on a fresh v$(BASE_VERSION) and on Debian's patched one, sparse/W=1 vs base
 	scripts/lint.sh $(BUILD)/lint

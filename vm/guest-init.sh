@@ -34,15 +34,34 @@ if ! $bb mount -t overlay overlay -o lowerdir=/var,upperdir=/run/var/upper,workd
 fi
 
 for w in $($bb cat /proc/cmdline); do
-	case $w in vm.out=*) out=${w#vm.out=} ;; esac
+	case $w in vm.out=*) out=${w#vm.out=} ;; vm.cpus=*) cpus=${w#vm.cpus=} ;; esac
 done
 $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout "$out"
 $bb hostname vm
 $bb ip link set lo up 2>/dev/null || ip link set lo up
 
+# Every vCPU the host gave (vm/run.sh -s, vm.cpus=N) must be online: a kernel that finds fewer
+# (without ACPI, QEMU's MP table lists only the boot CPU) would run the tests with less
+# concurrency than asked for, silently. Otherwise the command does not run (status 123).
+list=$($bb cat /sys/devices/system/cpu/online 2>/dev/null)
+online=0
+for r in $(echo "$list" | $bb tr , ' '); do
+	case $r in
+	*-*) online=$((online + ${r#*-} - ${r%-*} + 1)) ;;
+	*) online=$((online + 1)) ;;
+	esac
+done
+[ "$online" -gt 0 ] || online=$($bb nproc)
+
 cd "$($bb cat "$out/cwd")" 2>/dev/null || cd /
 rc=0
-/bin/sh "$out/cmd.sh" </dev/null >/dev/console 2>&1 || rc=$?
+if [ -n "${cpus:-}" ] && [ "$online" -lt "$cpus" ]; then
+	echo "$online of $cpus CPUs online (cpu/online: ${list:-missing})" >"$out/too-few-cpus"
+	echo "vm: $online of $cpus CPUs online (${list:-?}): the command does not run" >/dev/console
+	rc=123
+else
+	/bin/sh "$out/cmd.sh" </dev/null >/dev/console 2>&1 || rc=$?
+fi
 
 $bb dmesg >"$out/dmesg.txt" 2>/dev/null
 echo "$rc" >"$out/status"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Host side: boot a kernel under QEMU with the host's root shared read-only over 9p, run a
 # command inside as root, print its output, and exit with the command's status.
+#   123  the guest saw fewer CPUs online than it was given (-s CPUS); the command did not run
 #   124  the guest hung and was killed at the timeout
 #   125  the guest died without reporting a status (panic, oops=panic, triple fault)
 #   126  the command succeeded but the kernel logged a BUG/WARNING/KASAN/lockdep report
@@ -26,7 +27,7 @@ while getopts k:t:o:m:s:a:c: opt; do
 	s) cpus=$OPTARG ;;
 	a) accel=$OPTARG ;;
 	c) cmdline_extra=$OPTARG ;;
-	*) sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -47,7 +48,7 @@ if [ "$accel" = auto ]; then
 	if [ -w /dev/kvm ] && [ "${VM_KVM_PROBE:-1}" = 1 ]; then
 		if [ ! -f "$build/kvm-probe" ]; then
 			echo "vm: probing KVM (20 s at most, once)" >&2
-			if VM_ACCEL=kvm VM_KVM_PROBE=0 timeout -k 5 40 "$0" -k "$kernel" -t 20 -o "$build/kvm-probe.d" -a kvm -- true >/dev/null 2>&1; then
+			if VM_ACCEL=kvm VM_KVM_PROBE=0 timeout -k 5 40 "$0" -k "$kernel" -t 20 -o "$build/kvm-probe.d" -s "$cpus" -a kvm -- true >/dev/null 2>&1; then
 				echo ok >"$build/kvm-probe"
 			else
 				echo hangs-or-fails >"$build/kvm-probe"
@@ -65,11 +66,12 @@ esac
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out/status" "$out/dmesg.txt" "$out/console.log"
+rm -f "$out/status" "$out/dmesg.txt" "$out/console.log" "$out/too-few-cpus"
 printf '%s\n' "$*" >"$out/cmd.sh"
 pwd >"$out/cwd"
 
-append="console=ttyS0 quiet no_timer_check panic=-1 oops=panic vm.init=$here/vm/guest-init.sh vm.out=$out $cmdline_extra"
+# vm.cpus: the guest checks that it sees them all (vm/guest-init.sh).
+append="console=ttyS0 quiet no_timer_check panic=-1 oops=panic vm.init=$here/vm/guest-init.sh vm.out=$out vm.cpus=$cpus $cmdline_extra"
 rc=0
 timeout -k 10 "$timeout" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" -smp "$cpus" \
 	-nodefaults -no-user-config -display none -no-reboot -monitor none \
@@ -93,6 +95,12 @@ if [ ! -f "$out/status" ]; then
 	exit 125
 fi
 status=$(cat "$out/status")
+if [ -f "$out/too-few-cpus" ]; then
+	echo "vm: only $(cat "$out/too-few-cpus") in the guest: the kernel did not bring up the $cpus vCPUs of -s $cpus; the command did not run" >&2
+	echo "vm: the kernel finds them through ACPI (CONFIG_ACPI in config/qemu.config); its boot log says:" >&2
+	grep -E 'smpboot|smp: |Processors:|ACPI: LAPIC' "$out/dmesg.txt" | head -n 10 >&2 || true
+	status=123
+fi
 reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new|ODEBUG|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic'
 if grep -E -q "$reports" "$out/dmesg.txt"; then
 	echo "vm: the kernel logged a report during the run ($out/dmesg.txt):" >&2
