@@ -3,7 +3,8 @@
 # leak and isolation checks, as TAP. Meant for the debug kernel (config/debug.config),
 # where kmemleak, KASAN and lockdep report into dmesg; works on any kernel of the series.
 #   - baseline before: TCP sockstat (inuse, orphan, tw, alloc), request_sock slabs,
-#     kmemleak suspects already there (from boot) are listed and cleared;
+#     kmemleak suspects already there (from boot) are listed and cleared, and the line
+#     "vm: kmemleak cleared" in the kernel log tells vm/run.sh not to count them either;
 #   - after: the counts are back at the baseline (waiting for RCU, TIME_WAIT, netns
 #     cleanup), kmemleak finds nothing new after two scans, dmesg holds no report.
 # Usage: tests/stress/run.sh [SECONDS] (default 60). STRESS_ARGS adds migrate_stress options.
@@ -57,6 +58,7 @@ if [ -w $kml ]; then
 		echo "$boot" | grep -E '^unreferenced|^    \[<' | head -20 | sed 's/^/#   /'
 	fi
 	echo clear >$kml
+	echo "vm: kmemleak cleared" >/dev/kmsg
 else
 	echo "# kmemleak: $kml missing (not the debug kernel): no leak scan"
 fi
