@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make DIR/linux anew: pristine v5.10.223 freshly unpacked, committed and tagged "base", then
+# Make DIR/linux anew: pristine upstream Linux (base.version) freshly unpacked, committed and tagged "base", then
 # patches/ applied with git am (scripts/worktree.sh). The tarball comes from the download
 # cache build/dl (scripts/fetch-base.sh: downloaded only when it is not there yet), so the
 # checks that need their own tree never download twice. Any previous DIR/linux is removed.
@@ -10,6 +10,7 @@
 # git am of the series failed.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/lib.sh"
 dir=${1:?usage: fresh-tree.sh DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -17,7 +18,7 @@ dir=$(cd "$dir" && pwd)
 
 if [ -z "${BASE:-}" ]; then
 	BASE=$("$here/scripts/fetch-base.sh" "$here/build/dl") ||
-		{ echo "fresh-tree: no base tarball; check the network or pass BASE=/path/to/linux-5.10.223" >&2; exit 1; }
+		{ echo "fresh-tree: no base tarball; check the network or pass BASE=/path/to/linux-$BASE_VERSION" >&2; exit 1; }
 fi
 export BASE
 rm -rf "$dir/linux" "$dir/linux.tmp"

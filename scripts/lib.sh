@@ -14,3 +14,6 @@ die() {
 	echo "error: $*" >&2
 	exit 1
 }
+# The upstream version the series is based on: one line in base.version (its tarball's
+# sha256 is in base.sha256).
+BASE_VERSION=$(cat "$(dirname "${BASH_SOURCE[0]}")/../base.version")

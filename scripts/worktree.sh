@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Create build/linux: pristine v5.10.223 committed as a git repository and tagged "base",
-# with the series in patches/ applied on top by "git am".
+# Create build/linux: pristine upstream Linux at base.version committed as a git repository
+# and tagged "base", with the series in patches/ applied on top by "git am".
 #
 # Usage: scripts/worktree.sh BUILDDIR
-# BASE=/path may name your own v5.10.223 tarball, unpacked tree, or git tree (any commit
-# of v5.10.223); otherwise Debian's orig tarball is fetched (scripts/fetch-base.sh).
+# BASE=/path may name your own tarball, unpacked tree, or git tree of that version (any
+# commit of it); otherwise Debian's orig tarball is fetched (scripts/fetch-base.sh).
 # An existing work tree is left alone: it is where development happens.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scripts/lib.sh"
 build=${1:?usage: worktree.sh BUILDDIR}
 wt=$build/linux
 
@@ -20,9 +21,9 @@ fi
 
 # A fixed identity and date make the base commit the same on every machine, so the
 # base-commit line of the exported series can be checked anywhere.
-export GIT_AUTHOR_NAME="Linux v5.10.223" GIT_AUTHOR_EMAIL="base@localhost"
+export GIT_AUTHOR_NAME="Linux v$BASE_VERSION" GIT_AUTHOR_EMAIL="base@localhost"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
-export GIT_AUTHOR_DATE="2024-07-27T09:00:00Z" GIT_COMMITTER_DATE="2024-07-27T09:00:00Z"
+export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 
 tmp=$build/linux.tmp
 rm -rf "$tmp"
@@ -49,16 +50,16 @@ else
 fi
 
 v=$(make -s -C "$tmp" kernelversion 2>/dev/null)
-if [ "$v" != "5.10.223" ]; then
-	echo "worktree: the base is Linux $v, not 5.10.223" >&2
+if [ "$v" != "$BASE_VERSION" ]; then
+	echo "worktree: the base is Linux $v, not $BASE_VERSION (base.version)" >&2
 	exit 1
 fi
 if ! git -C "$tmp" rev-parse -q --verify base >/dev/null 2>&1; then
 	echo "worktree: committing the base tree (about a minute)"
 	git -C "$tmp" init -q -b main
 	git -C "$tmp" add -f -A .
-	git -C "$tmp" -c core.autocrlf=false commit -q -m "Linux 5.10.223" \
-		-m "Pristine upstream v5.10.223 (Debian linux_5.10.223.orig.tar.xz)."
+	git -C "$tmp" -c core.autocrlf=false commit -q -m "Linux $BASE_VERSION" \
+		-m "Pristine upstream v$BASE_VERSION (Debian linux_$BASE_VERSION.orig.tar.xz)."
 	git -C "$tmp" tag base
 fi
 git -C "$tmp" config user.name >/dev/null || git -C "$tmp" config user.name "Reuseport Migration"
