@@ -13,6 +13,8 @@ BASE_VERSION := $(shell cat base.version)
 VM_TIMEOUT  ?= 900
 # vCPUs of the VM (make check CPUS=4); the guest fails the run if it sees fewer.
 CPUS        ?= 2
+# Replacements per line of "make race".
+RACE_N      ?= 5000
 # Seconds of the long stress run on the debug kernel (make stress T=600).
 T           ?= 600
 # The command "make vm" runs in the guest, in this directory.
@@ -21,7 +23,7 @@ CMD         ?= uname -r
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests tools vm check run patches lint bisect-build bench debug-check stress clean FORCE
+.PHONY: help deps worktree kernel selftests tools vm check run race patches lint bisect-build bench debug-check stress clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
@@ -72,6 +74,9 @@ debug-check: deps worktree ## build the debug kernel (KASAN, lockdep, kmemleak) 
 
 stress: deps worktree ## the long stress on the debug kernel: make stress T=600 (seconds)
 	scripts/debug-check.sh $(T)
+
+race: deps worktree kernel tools ## the rolling-restart race load on CPUS vCPUs: RACE_N replacements (5000) x knob/BPF x IPv4/IPv6
+	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/race.sh $(RACE_N)
 
 bench: deps worktree kernel ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
 	scripts/bench.sh

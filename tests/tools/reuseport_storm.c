@@ -9,7 +9,9 @@
  * classified: ok, refused, reset, timeout or short read.
  *
  * Usage: reuseport_storm [-6] [-b] [-l LISTENERS] [-c CLIENTS] [-r REPLACE_MS]
- *                        [-t SECONDS] [-n MAX_REPLACEMENTS] [-p PORT]
+ *                        [-B BUSY_MS] [-t SECONDS] [-n MAX_REPLACEMENTS] [-p PORT]
+ * -B: the listener being replaced stops accepting BUSY_MS before it is shut
+ * down, so that its accept queue holds children when it goes.
  * Prints one line "key=value ..." and exits 0; the caller judges the counts.
  * The knob (net.ipv4.tcp_migrate_req) is left as the caller set it.
  * -b attaches a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program ("SK_PASS", the
@@ -43,6 +45,7 @@ static int port = 8081;
 static int nr_listeners = 4;
 static int nr_clients = 8;
 static int replace_ms = 30;
+static int busy_ms;
 static int seconds = 10;
 static long max_replacements = 1000;
 static bool bpf_policy;
@@ -54,6 +57,7 @@ static atomic_long st_other, st_replaced, st_accepted;
 struct listener {
 	pthread_t thread;
 	int fd;
+	atomic_bool busy;	/* stops accepting: its accept queue fills */
 	atomic_bool retire;
 };
 
@@ -93,7 +97,13 @@ static void *serve(void *arg)
 	char buf[64];
 
 	while (!atomic_load(&s->retire)) {
-		int c = accept(s->fd, NULL, NULL);
+		int c;
+
+		if (atomic_load(&s->busy)) {
+			usleep(200);
+			continue;
+		}
+		c = accept(s->fd, NULL, NULL);
 
 		if (c < 0)
 			continue;
@@ -118,6 +128,13 @@ static struct listener *start_listener(void)
 
 static void retire_listener(struct listener *s)
 {
+	if (busy_ms) {
+		/* a worker that is busy, then told to quit: it leaves a
+		 * full accept queue behind
+		 */
+		atomic_store(&s->busy, true);
+		usleep(busy_ms * 1000);
+	}
 	atomic_store(&s->retire, true);
 	shutdown(s->fd, SHUT_RDWR);	/* stops listening: migration here */
 	pthread_join(s->thread, NULL);
@@ -188,25 +205,26 @@ int main(int argc, char **argv)
 	long start, next;
 	int opt, i, victim = 0;
 
-	while ((opt = getopt(argc, argv, "6bl:c:r:t:n:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "6bl:c:r:B:t:n:p:")) != -1) {
 		switch (opt) {
 		case '6': family = AF_INET6; break;
 		case 'b': bpf_policy = true; break;
 		case 'l': nr_listeners = atoi(optarg); break;
 		case 'c': nr_clients = atoi(optarg); break;
 		case 'r': replace_ms = atoi(optarg); break;
+		case 'B': busy_ms = atoi(optarg); break;
 		case 't': seconds = atoi(optarg); break;
 		case 'n': max_replacements = atol(optarg); break;
 		case 'p': port = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-6] [-b] [-l N] [-c N] [-r MS] [-t S] [-n N] [-p PORT]\n",
+			fprintf(stderr, "usage: %s [-6] [-b] [-l N] [-c N] [-r MS] [-B MS] [-t S] [-n N] [-p PORT]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (nr_listeners < 2 || nr_listeners > MAX_LISTENERS ||
 	    nr_clients < 1 || nr_clients > MAX_CLIENTS || replace_ms < 1 ||
-	    seconds < 1) {
+	    busy_ms < 0 || seconds < 1) {
 		fprintf(stderr, "reuseport_storm: 2-%d listeners, 1-%d clients, positive times\n",
 			MAX_LISTENERS, MAX_CLIENTS);
 		return 2;
