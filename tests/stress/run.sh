@@ -37,6 +37,16 @@ slab_active() {
 	awk -v c="$1" '$1 == c { print $2; f = 1 } END { if (!f) print "none" }' /proc/slabinfo 2>/dev/null || echo none
 }
 counts() { echo "tcp_inuse,orphan,tw,alloc=$(tcp_counts | tr ' ' ,) request_sock_TCP=$(slab_active request_sock_TCP) request_sock_TCPv6=$(slab_active request_sock_TCPv6)"; }
+# not_from_boot: kmemleak's report without the suspects that an initcall allocated at boot
+# (their backtrace runs through kernel_init_freeable), before any test: with acpi=noirq the
+# legacy PCI setup leaves some (pci_add_resource from pci_legacy_init), and kmemleak may
+# report them only in a later scan than the one before the run.
+not_from_boot() {
+	awk 'function flush() { if (rec != "" && rec !~ /kernel_init_freeable/) printf "%s", rec; rec = "" }
+		/^unreferenced object/ { flush() }
+		{ rec = rec $0 "\n" }
+		END { flush() }'
+}
 # kmemleak_scan [SECONDS]: scan, and with SECONDS scan again after them (what is still
 # unreferenced then is listed; transient false positives of the first scan drop out)
 kmemleak_scan() {
@@ -109,15 +119,23 @@ check "ss -ltn: no listener left with a non-zero Recv-Q" [ "$left" = 0 ]
 if [ $have_kml = 1 ]; then
 	t1=$(date +%s)
 	leaks=$(kmemleak_scan 5)
-	if [ -z "$leaks" ]; then
+	ours=$(echo "$leaks" | not_from_boot)
+	if [ -z "$ours" ]; then
 		ok "kmemleak: no new suspected leak after two scans"
+		if [ -n "$leaks" ]; then
+			echo "# kmemleak: $(echo "$leaks" | grep -c '^unreferenced') suspect(s) allocated by boot initcalls, not counted:"
+			echo "$leaks" | grep -E '^unreferenced|^    \[<' | head -20 | sed 's/^/#   /'
+			echo clear >$kml
+			echo "vm: kmemleak cleared" >/dev/kmsg
+		fi
 	else
 		notok "kmemleak: suspected leaks"
-		echo "$leaks" | head -60 | sed 's/^/#   /'
+		echo "$ours" | head -60 | sed 's/^/#   /'
 	fi
 	echo "# kmemleak scans took $(($(date +%s) - t1)) s"
 fi
-reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic|list_add corruption|list_del corruption|ODEBUG'
+# kmemleak is judged above, by the suspects it lists (boot's are not counted)
+reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic|list_add corruption|list_del corruption|ODEBUG'
 new=$(dmesg | tail -n +"$((dmesg_before + 1))")
 if echo "$new" | grep -E -q "$reports"; then
 	notok "dmesg: a kernel report during the run"
