@@ -13,12 +13,13 @@ per_test=${TEST_TIMEOUT:-300}
 
 # One test per line:  NAME | DIR | RETRY-IF | COMMAND
 #   DIR       under build/selftests (scripts/build-selftests.sh builds them there)
-#   RETRY-IF  "-", or extended regexes separated by commas: when every failed test_progs
-#             subtest matches one of them,
+#   RETRY-IF  "-", or "SUBTESTS&MUST&MUST...": SUBTESTS are extended regexes separated by
+#             commas, MUST extended regexes. When every failed test_progs subtest matches
+#             one of SUBTESTS and the output matches every MUST (the flake's signature),
 #             the test is a known flake and runs once more (see FLAKE below); a pass on
 #             the retry is reported as ok with both outputs, anything else stays a failure.
 TESTS='
-select_reuseport    | bpf | /TCP [A-Z]+ test_pass:               | ./test_progs -t select_reuseport
+select_reuseport    | bpf | /TCP [A-Z]+ test_pass:&errno:111&mismatch on DROP_ERR_SKB_DATA | ./test_progs -t select_reuseport
 test_global_funcs   | bpf | -                                       | ./test_progs -t test_global_funcs
 reuseport_bpf       | net | -                                       | ./reuseport_bpf
 reuseport_bpf_cpu   | net | -                                       | ./reuseport_bpf_cpu
@@ -59,12 +60,21 @@ run_one() {
 	return $rc
 }
 
-# known_flake LOG REGEXES: true if LOG shows failed subtests and each matches one of REGEXES.
+# known_flake LOG SPEC: true if LOG shows failed subtests, each matching one of SPEC's
+# SUBTESTS, and LOG matches each of SPEC's MUST regexes (see RETRY-IF above).
 known_flake() {
-	local failed
-	[ "$2" != - ] || return 1
+	local failed spec=$2 must
+	[ "$spec" != - ] || return 1
 	failed=$(grep -E '^#[0-9]+/[0-9]+ .*:FAIL$' "$1" || true)
-	[ -n "$failed" ] && ! grep -vqE "${2//,/|}" <<<"$failed"
+	[ -n "$failed" ] || return 1
+	if grep -vqE "$(printf '%s' "${spec%%&*}" | tr , '|')" <<<"$failed"; then
+		return 1
+	fi
+	while [ "$spec" != "${spec#*&}" ]; do
+		spec=${spec#*&}
+		must=${spec%%&*}
+		grep -qE -- "$must" "$1" || return 1
+	done
 }
 
 tmp=$(mktemp -d)
