@@ -13,10 +13,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
-dir=${1:?usage: debian-tree.sh DIR}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-[ "$dir" != "$here/build" ] || die "debian-tree: $dir/linux is the work tree; use a directory of your own"
+dir=$(private_dir debian-tree "${1:?usage: debian-tree.sh DIR}") || exit 1
 tmp=$dir/linux.tmp
 rm -rf "$dir/linux" "$tmp"
 for tool in git patch xz; do

@@ -11,10 +11,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
-dir=${1:?usage: fresh-tree.sh DIR}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-[ "$dir" != "$here/build" ] || { echo "fresh-tree: $dir/linux is the work tree; use a directory of your own" >&2; exit 1; }
+dir=$(private_dir fresh-tree "${1:?usage: fresh-tree.sh DIR}") || exit 1
 
 if [ -z "${BASE:-}" ]; then
 	BASE=$("$here/scripts/fetch-base.sh" "$here/build/dl") ||

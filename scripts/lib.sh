@@ -17,3 +17,13 @@ die() {
 # The upstream version the series is based on: one line in base.version (its tarball's
 # sha256 is in base.sha256).
 BASE_VERSION=$(cat "$(dirname "${BASH_SOURCE[0]}")/../base.version")
+# private_dir NAME DIR: make DIR and print its absolute path. The checks that make trees of
+# their own (fresh-tree.sh, debian-tree.sh) must not use build/: build/linux is the work tree.
+private_dir() {
+	local d
+	mkdir -p "$2"
+	d=$(cd "$2" && pwd)
+	[ "$d" != "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build" ] ||
+		die "$1: $d/linux is the work tree; use a directory of your own"
+	echo "$d"
+}
