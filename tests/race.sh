@@ -14,6 +14,7 @@ ms=${2:-10}
 busy=${3:-5}
 bin=${STORM_BIN:-$here/../build/tools/reuseport_storm}
 [ -x "$bin" ] || { echo "race: $bin missing: run 'make tools'" >&2; exit 2; }
+. "$here/storm-line.sh"
 knob=/proc/sys/net/ipv4/tcp_migrate_req
 old=$(cat $knob)
 echo "race: $(nproc) CPUs, $n replacements per line, one every $ms ms, busy $busy ms, 32 clients"
@@ -33,9 +34,11 @@ for mode in knob bpf; do
 		while [ "$replaced" -lt "$n" ]; do
 			# shellcheck disable=SC2086
 			line=$("$bin" $flags -c 32 -r "$ms" -B "$busy" -t 60 -n $((n - replaced)))
-			replaced=$((replaced + $(echo "$line" | sed -n 's/.* replaced=\([0-9]*\).*/\1/p')))
-			requests=$((requests + $(echo "$line" | sed -n 's/.* requests=\([0-9]*\).*/\1/p')))
-			failed=$((failed + $(echo "$line" | tr ' ' '\n' | awk -F= '$1 ~ /^(refused|reset|timeout|short|other)$/ { s += $2 } END { print s + 0 }')))
+			r=$(storm_field "$line" replaced)
+			[ "$r" -gt 0 ] || { echo "race: a run replaced no listener: $line"; exit 1; }
+			replaced=$((replaced + r))
+			requests=$((requests + $(storm_field "$line" requests)))
+			failed=$((failed + $(storm_failed "$line")))
 		done
 		counters >/tmp/race.after
 		deltas=$(awk 'NR == FNR { a[$1] = $2; next } { d[$1] = $2 - a[$1] }

@@ -12,6 +12,7 @@ ms=${2:-30}
 n=${3:-250}
 bin=${STORM_BIN:-$here/../build/tools/reuseport_storm}
 [ -x "$bin" ] || { echo "storm: $bin missing: run 'make tools'" >&2; exit 2; }
+. "$here/storm-line.sh"
 knob=/proc/sys/net/ipv4/tcp_migrate_req
 old=$(cat $knob)
 lost_with_migration=0
@@ -22,9 +23,9 @@ for k in 0 1; do
 		flag=; [ "$fam" = 6 ] && flag=-6
 		line=$("$bin" $flag -t "$secs" -r "$ms" -n "$n")
 		echo "tcp_migrate_req=$k $line"
-		failed=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 ~ /^(refused|reset|timeout|short|other)$/ { s += $2 } END { print s + 0 }')
-		requests=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "requests" { print $2 + 0 }')
-		if [ "${requests:-0}" -le 0 ]; then
+		failed=$(storm_failed "$line")
+		requests=$(storm_field "$line" requests)
+		if [ "$requests" -le 0 ]; then
 			echo "storm: the run above made no request"
 			bad_runs=$((bad_runs + 1))
 		fi
