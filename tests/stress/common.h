@@ -31,6 +31,9 @@
 #ifndef SO_DETACH_REUSEPORT_BPF
 #define SO_DETACH_REUSEPORT_BPF 68
 #endif
+#ifndef SO_ATTACH_REUSEPORT_CBPF
+#define SO_ATTACH_REUSEPORT_CBPF 51
+#endif
 
 /* The attach types of the series (include/uapi/linux/bpf.h): 38 is reserved. */
 #define ATTACH_SK_SKB_VERDICT		38
@@ -103,6 +106,30 @@ static inline int sockarray_create(int entries, int u64_values)
 	return sys_bpf(BPF_MAP_CREATE, &a);
 }
 
+/* A SOCKMAP or SOCKHASH, u32 keys, u64 values (the socket cookie on lookup). */
+static inline int sockmap_create(int type, int entries)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = entries;
+	return sys_bpf(BPF_MAP_CREATE, &a);
+}
+
+static inline int map_lookup(int map, uint32_t key, uint64_t *val)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = map;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)val;
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
+}
+
 static inline int map_update(int map, uint32_t key, uint64_t val, int vsize)
 {
 	union bpf_attr a;
@@ -136,6 +163,11 @@ enum prog_kind {
 	P_MIG_MIX,	/* migrating: read its state, 1/4 SK_DROP; then a random pick */
 	NR_PROG_KINDS,
 	P_COOKIE = NR_PROG_KINDS, /* bpf_get_socket_cookie(sk), (migrating_sk): SK_PASS */
+	/* migrating_sk ? bpf_map_update_elem(map, random % 16, migrating_sk) : ; SK_PASS
+	 * (@map a SOCKMAP or SOCKHASH: at close(), migrating_sk is a child that
+	 * inet_csk_listen_stop() holds under bh_lock_sock())
+	 */
+	P_SOCKMAP_UPDATE,
 };
 
 static inline int prog_build(int kind, int map, struct bpf_insn *p)
@@ -167,6 +199,21 @@ static inline int prog_build(int kind, int map, struct bpf_insn *p)
 		p[n++] = LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, MD_OFF(migrating_sk));
 		p[n++] = JMP_IMM(BPF_JEQ, BPF_REG_1, 0, 1);
 		p[n++] = CALL(BPF_FUNC_get_socket_cookie);
+		p[n++] = MOV64_IMM(BPF_REG_0, SK_PASS);
+		p[n++] = EXIT();
+		break;
+	case P_SOCKMAP_UPDATE:
+		p[n++] = LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_1, MD_OFF(migrating_sk));
+		p[n++] = JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 10);
+		p[n++] = CALL(BPF_FUNC_get_prandom_u32);
+		p[n++] = ALU64_IMM(BPF_AND, BPF_REG_0, 15);
+		p[n++] = STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, -4);
+		LD_MAP_FD(p, n, BPF_REG_1, map);
+		p[n++] = MOV64_REG(BPF_REG_2, BPF_REG_10);
+		p[n++] = ALU64_IMM(BPF_ADD, BPF_REG_2, -4);
+		p[n++] = MOV64_REG(BPF_REG_3, BPF_REG_7);
+		p[n++] = MOV64_IMM(BPF_REG_4, BPF_ANY);
+		p[n++] = CALL(BPF_FUNC_map_update_elem);
 		p[n++] = MOV64_IMM(BPF_REG_0, SK_PASS);
 		p[n++] = EXIT();
 		break;

@@ -32,8 +32,26 @@
  * /proc/net/tcp; no SYN_RECV row left for a shut-down one).  That fails when
  * nothing migrates, and so does a run without any TCPMigrateReqSuccess.
  *
+ * The group churn (each piece its own option, in a namespace of its own with
+ * the knob on, beside the workers, one TAP line each):
+ *   -G: a group at the u16 limit (32768 sockets) with closed members: new
+ *       listeners join (each evicts a closed member), listeners are shut down
+ *       and listen again, programs are detached and attached (classic)
+ *       through the next closed member to be evicted;
+ *   -Z: listeners bound to port 0 are shut down (their port goes) and listen
+ *       again (on another port): no connection may reach a listener of
+ *       another port;
+ *   -A: attach and detach through shut-down members: a program attached
+ *       through one must not steer the live listeners, nor detaching through
+ *       one remove theirs; the workers attach through shut-down members too,
+ *       and classic programs;
+ *   -S: SELECT_OR_MIGRATE programs that put ctx->migrating_sk into a sockhash
+ *       or sockmap, run when a listener with children closes (and attached at
+ *       random by the workers);
+ *   -C: all four.
+ *
  * Usage: migrate_stress [-t SECONDS] [-w WORKERS] [-n SERVER_NETNS] [-s SEED] [-V]
- *                       [-k 0|1] [-M]
+ *                       [-k 0|1] [-M] [-T N] [-G] [-Z] [-A] [-S] [-C]
  *   -V: no veth client namespace (it needs ip(8)).
  *   -k: the knob in every server namespace, never toggled (default: at random
  *       per namespace, toggled by the workers; the last restart runs with 1).
@@ -46,6 +64,7 @@
 #include "common.h"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -92,7 +111,7 @@ static int ns_fd[MAX_NS], cli_ns = -1, main_ns;
 static struct group groups[MAX_NS][NR_GROUPS];
 static int udp_fd[MAX_NS][NR_UDP];
 static int map_fd;
-#define NR_PROGS (NR_PROG_KINDS * 3 + 4 + 1)
+#define NR_PROGS (NR_PROG_KINDS * 3 + 4 + 1 + 2)
 static int progs[NR_PROGS], nr_progs;
 static unsigned char cli_mac[6];
 static const unsigned char bad_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -418,12 +437,21 @@ static bool op_relisten(struct worker *w, struct group *gr)
 	return true;
 }
 
+static bool churn_big, churn_port0, churn_shut_bpf, churn_sockmap;
+
+/* A program through a listener; with -A also through a shut-down one, and a
+ * classic one (return the index k).
+ */
 static bool op_attach(struct worker *w, struct group *gr)
 {
-	int s = pick_slot(w, gr, 1), p = progs[rnd(w, nr_progs)];
+	int s = pick_slot(w, gr, churn_shut_bpf ? 0 : 1), p = progs[rnd(w, nr_progs)];
+	struct sock_filter ret = BPF_STMT(BPF_RET | BPF_K, rnd(w, 3));
+	struct sock_fprog cprog = { .len = 1, .filter = &ret };
 
 	if (s < 0)
 		return false;
+	if (churn_shut_bpf && rnd(w, 3) == 0)
+		return !setsockopt(gr->fd[s], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &cprog, sizeof(cprog));
 	return !setsockopt(gr->fd[s], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &p, sizeof(p));
 }
 
@@ -1194,6 +1222,574 @@ static void last_restart(unsigned int seed)
 	    "shut down are in the Recv-Q of the one left: %d of %d (of %d in all)", moved_q, total_q, all_q);
 }
 
+/* --- the group churn: -G, -Z, -A, -S -------------------------------------
+ * Each piece runs beside the workers, in a network namespace of its own with
+ * the knob on, for the same time, and adds its own TAP line.
+ */
+#define PORT_BIG	20400
+#define BIG_GROUP	32768	/* a group holds at most this many sockets (u16) */
+#define BIG_SHUT	4096	/* of them shut down at the start */
+#define BIG_MORE	4096	/* listeners that may join the full group */
+#define PORT_SHUT_BPF	20500	/* + 1 for IPv6 */
+#define PORT_SOCKMAP	20600	/* + 1 for IPv6 */
+
+static socklen_t lo_sockaddr(int family, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (void *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (void *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		return sizeof(*a);
+	}
+}
+
+static int sock_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (void *)&ss, &len))
+		return -1;
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					       ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* An SO_REUSEPORT listener on loopback port @port (0: any), or -1. */
+static int lo_listener(int family, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = lo_sockaddr(family, port, &ss);
+	int one = 1, fd;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (void *)&ss, len) || listen(fd, 64)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A client of loopback port @port, its handshake done and 4 bytes sent, or -1. */
+static int lo_client(int family, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = lo_sockaddr(family, port, &ss), elen = sizeof(int);
+	int fd, err = 0;
+	struct pollfd p;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	set_linger0(fd);
+	if (connect(fd, (void *)&ss, len) && errno != EINPROGRESS)
+		goto err;
+	p.fd = fd;
+	p.events = POLLOUT;
+	if (poll(&p, 1, 1000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) || err ||
+	    send(fd, &port, sizeof(port), MSG_NOSIGNAL) != sizeof(port))
+		goto err;
+	return fd;
+err:
+	close(fd);
+	return -1;
+}
+
+static void close_all(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Accept on the @n listeners @fds until @want children came or 2 s passed; @got[i]
+ * counts those of fds[i].  A child must have the local port of the listener that
+ * accepted it: @cross counts those that do not.  Returns the children accepted.
+ */
+static int accept_from(const int *fds, int n, int want, int *got, atomic_long *cross)
+{
+	struct pollfd p[8];
+	int i, c, total = 0, t;
+
+	for (i = 0; i < n; i++) {
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+		got[i] = 0;
+	}
+	for (t = 0; t < 20 && total < want; t++) {
+		poll(p, n, 100);
+		for (i = 0; i < n; i++)
+			while ((c = accept4(fds[i], NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+				got[i]++;
+				total++;
+				if (cross && sock_port(c) != sock_port(fds[i]) &&
+				    atomic_fetch_add(cross, 1) < 5)
+					fprintf(stderr, "VIOLATION: a connection to port %d accepted on the listener of port %d\n",
+						sock_port(c), sock_port(fds[i]));
+				set_linger0(c);
+				close(c);
+			}
+	}
+	return total;
+}
+
+static void churn_enter(int ns)
+{
+	if (setns(ns, CLONE_NEWNET))
+		fail("setns churn");
+	if (knob_write("1", 1))
+		fail("knob");
+}
+
+/* -Z: a listener bound to port 0 joins a group with a sibling bound to its port,
+ * is shut down (it gives its port back) and listens again (it gets another
+ * port).  It must not stay in the group of its first port: connections to
+ * either port are accepted on a listener of that port only.
+ */
+static atomic_long z_rounds, z_cross, z_relisten_err, z_same_port, z_conns, z_accepted;
+
+static void *port0_main(void *arg)
+{
+	int fd[2], cli[8], got[2], round = 0, family, p1, p2, i, n;
+
+	churn_enter((int)(long)arg);
+	while (time_left()) {
+		family = round++ & 1 ? AF_INET6 : AF_INET;
+		fd[0] = lo_listener(family, 0);
+		p1 = fd[0] >= 0 ? sock_port(fd[0]) : -1;
+		fd[1] = p1 > 0 ? lo_listener(family, p1) : -1;
+		if (fd[1] < 0) {
+			close_all(fd, fd[0] >= 0 ? 1 : 0);
+			continue;
+		}
+		shutdown(fd[0], SHUT_RDWR);
+		if (listen(fd[0], 64)) {
+			atomic_fetch_add(&z_relisten_err, 1);
+			close_all(fd, 2);
+			continue;
+		}
+		p2 = sock_port(fd[0]);
+		if (p2 == p1)
+			atomic_fetch_add(&z_same_port, 1);
+		for (n = 0, i = 0; i < 8; i++) {
+			cli[n] = lo_client(family, i & 1 ? p2 : p1);
+			n += cli[n] >= 0;
+		}
+		atomic_fetch_add(&z_conns, n);
+		atomic_fetch_add(&z_accepted, accept_from(fd, 2, n, got, &z_cross));
+		close_all(cli, n);
+		close_all(fd, 2);
+		atomic_fetch_add(&z_rounds, 1);
+	}
+	return NULL;
+}
+
+/* -A: three listeners and a fourth shut down.  A classic program that sends
+ * everything to socks[0], attached through the shut-down one, must not steer
+ * the live listeners; attached through a live one it must; detached through
+ * the shut-down one, it must stay.  16 connections each time (all on one of
+ * three listeners by hash: 1 in 14 million).
+ */
+static atomic_long sb_rounds, sb_setup_err, sb_attach_steered, sb_no_steer, sb_detach_removed, sb_lost;
+static atomic_long sb_attach_res[3], sb_detach_res[3];	/* 0, ENOENT, another error */
+
+static void res_count(atomic_long *res, int ret)
+{
+	atomic_fetch_add(&res[!ret ? 0 : errno == ENOENT ? 1 : 2], 1);
+}
+
+/* 16 connections to @port: the most that one of the 3 listeners @fd accepted */
+static int steer_count(int family, int port, const int *fd)
+{
+	int cli[16], got[3], n, i, max = 0;
+
+	for (n = 0, i = 0; i < 16; i++) {
+		cli[n] = lo_client(family, port);
+		n += cli[n] >= 0;
+	}
+	if (accept_from(fd, 3, n, got, NULL) != 16)
+		atomic_fetch_add(&sb_lost, 1);
+	close_all(cli, n);
+	for (i = 0; i < 3; i++)
+		max = got[i] > max ? got[i] : max;
+	return max;
+}
+
+static void *shut_bpf_main(void *arg)
+{
+	struct sock_filter ret0 = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &ret0 };
+	int fd[4], round = 0, family, port, i, zero = 0;
+
+	churn_enter((int)(long)arg);
+	while (time_left()) {
+		family = round++ & 1 ? AF_INET6 : AF_INET;
+		port = PORT_SHUT_BPF + (family == AF_INET6);
+		for (i = 0; i < 4; i++)
+			fd[i] = lo_listener(family, port);
+		if (fd[0] < 0 || fd[1] < 0 || fd[2] < 0 || fd[3] < 0 || shutdown(fd[3], SHUT_RDWR)) {
+			atomic_fetch_add(&sb_setup_err, 1);
+			close_all(fd, 4);
+			continue;
+		}
+		res_count(sb_attach_res, setsockopt(fd[3], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
+						    &prog, sizeof(prog)));
+		if (steer_count(family, port, fd) == 16 && atomic_fetch_add(&sb_attach_steered, 1) < 5)
+			fprintf(stderr, "VIOLATION: a program attached through a shut-down listener steers its live siblings\n");
+		setsockopt(fd[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog));
+		if (steer_count(family, port, fd) != 16)
+			atomic_fetch_add(&sb_no_steer, 1);
+		res_count(sb_detach_res, setsockopt(fd[3], SOL_SOCKET, SO_DETACH_REUSEPORT_BPF,
+						    &zero, sizeof(zero)));
+		if (steer_count(family, port, fd) != 16 && atomic_fetch_add(&sb_detach_removed, 1) < 5)
+			fprintf(stderr, "VIOLATION: detaching through a shut-down listener removed its live siblings' program\n");
+		close_all(fd, 4);
+		atomic_fetch_add(&sb_rounds, 1);
+	}
+	return NULL;
+}
+
+/* -S: a SELECT_OR_MIGRATE program that puts ctx->migrating_sk into a sockhash
+ * or sockmap, on a group of two; eight children queued, then the listener with
+ * the program closes: its children move with the program run for each, under
+ * the child's bh_lock_sock().  All eight must then be accepted.
+ */
+static int sockmap_fd[2], sockmap_prog[2] = { -1, -1 };
+static atomic_long sm_rounds, sm_conns, sm_accepted;
+
+static void *sockmap_main(void *arg)
+{
+	int fd[2], cli[8], got[1], round = 0, family, port, i, n, p;
+
+	churn_enter((int)(long)arg);
+	while (time_left()) {
+		family = round & 1 ? AF_INET6 : AF_INET;
+		p = sockmap_prog[(round++ >> 1) & 1];
+		port = PORT_SOCKMAP + (family == AF_INET6);
+		fd[0] = lo_listener(family, port);
+		fd[1] = lo_listener(family, port);
+		if (fd[0] < 0 || fd[1] < 0 ||
+		    setsockopt(fd[0], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &p, sizeof(p))) {
+			close_all(fd, 2);
+			continue;
+		}
+		for (n = 0, i = 0; i < 8; i++) {
+			cli[n] = lo_client(family, port);
+			n += cli[n] >= 0;
+		}
+		close(fd[0]);
+		atomic_fetch_add(&sm_conns, n);
+		atomic_fetch_add(&sm_accepted, accept_from(&fd[1], 1, n, got, NULL));
+		close_all(cli, n);
+		close(fd[1]);
+		atomic_fetch_add(&sm_rounds, 1);
+	}
+	return NULL;
+}
+
+/* -G: one group at the u16 limit, with closed members.  Over and over, a
+ * listener is shut down (it goes to the front of the closed section) and a new
+ * listener joins the full group: that evicts the closed member in the last
+ * slot, and the front one takes its place, to be evicted by the next join.
+ * Meanwhile two threads detach and attach programs through that next one, a
+ * client thread connects, and now and then a shut-down member listens again.
+ * A file descriptor number always names a socket of the group (a new listener
+ * takes the number of one evicted a cycle before, with dup2()), so that the
+ * threads need no lock (which would serialize the very calls that race).
+ */
+static int churn_ns[4];	/* -G, -Z, -A, -S */
+static int big_fd[BIG_GROUP + BIG_MORE];
+static bool big_shut[BIG_GROUP + BIG_MORE];
+static atomic_int nr_big, big_target = -1;
+static atomic_long big_join[2], big_shutdowns, big_relisten[2], big_detach[3], big_attach[3], big_conns;
+static atomic_int big_relisten_errno;
+
+static int big_listener(void)
+{
+	return lo_listener(AF_INET, PORT_BIG);
+}
+
+static void big_setup(int ns)
+{
+	struct rlimit r = { BIG_GROUP + BIG_MORE + 4096, BIG_GROUP + BIG_MORE + 4096 };
+	struct timespec a, b;
+	int i;
+
+	if (setrlimit(RLIMIT_NOFILE, &r))
+		fail("RLIMIT_NOFILE");
+	churn_enter(ns);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < BIG_GROUP; i++) {
+		big_fd[i] = big_listener();
+		if (big_fd[i] < 0)
+			fail("a listener of the u16-limit group");
+	}
+	for (i = 0; i < BIG_GROUP; i += BIG_GROUP / BIG_SHUT) {
+		if (shutdown(big_fd[i], SHUT_RDWR))
+			fail("shutdown in the u16-limit group");
+		big_shut[i] = true;
+	}
+	nr_big = BIG_GROUP;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("# u16-limit group: %d listeners on port %d, %d of them shut down, in %ld s\n",
+	       BIG_GROUP, PORT_BIG, BIG_SHUT, (long)(b.tv_sec - a.tv_sec));
+	if (setns(main_ns, CLONE_NEWNET))
+		fail("setns main");
+}
+
+static void *big_joiner(void *arg)
+{
+	unsigned int seed = 4242;
+	int i, j, fd, r, prev = -1, older = -1, cycle = 0;
+
+	churn_enter((int)(long)arg);
+	while (time_left()) {
+		for (r = 0; r < 64; r++) {
+			i = rand_r(&seed) % nr_big;
+			if (!big_shut[i])
+				break;
+		}
+		if (big_shut[i] || shutdown(big_fd[i], SHUT_RDWR))
+			continue;
+		big_shut[i] = true;
+		atomic_fetch_add(&big_shutdowns, 1);
+		fd = big_listener();
+		atomic_fetch_add(&big_join[fd < 0], 1);
+		if (fd < 0) {
+			/* nothing evicted: start the chain again */
+			prev = older = -1;
+			continue;
+		}
+		if (older >= 0) {
+			/* evicted by the join of the cycle before */
+			if (dup2(fd, big_fd[older]) < 0)
+				fail("dup2");
+			close(fd);
+			big_shut[older] = false;
+		} else if (nr_big < BIG_GROUP + BIG_MORE) {
+			big_fd[nr_big] = fd;
+			nr_big++;
+		} else {
+			close(fd);
+		}
+		/* the join evicted prev; i is in the last slot now, the next to go */
+		older = prev;
+		prev = i;
+		big_target = big_fd[i];
+		if (++cycle % 16)
+			continue;
+		j = rand_r(&seed) % nr_big;
+		if (big_shut[j] && j != prev && j != older) {
+			r = listen(big_fd[j], 64);
+			atomic_fetch_add(&big_relisten[!!r], 1);
+			if (!r)
+				big_shut[j] = false;
+			else
+				big_relisten_errno = errno;
+		}
+	}
+	return NULL;
+}
+
+static void *big_bpf(void *arg)
+{
+	struct sock_filter ret0 = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog cprog = { .len = 1, .filter = &ret0 };
+	unsigned int seed = (unsigned int)(long)arg;
+	int fd, zero = 0, p = progs[0];
+
+	while (time_left()) {
+		fd = big_target;
+		if (fd < 0)
+			continue;
+		/* now and then a program on the live group, for detach to take */
+		if (rand_r(&seed) % 64 == 0) {
+			setsockopt(big_fd[rand_r(&seed) % nr_big], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
+				   &p, sizeof(p));
+			continue;
+		}
+		if (rand_r(&seed) % 2)
+			res_count(big_detach, setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF,
+							 &zero, sizeof(zero)));
+		else
+			res_count(big_attach, setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
+							 &cprog, sizeof(cprog)));
+	}
+	return NULL;
+}
+
+static void *big_client(void *arg)
+{
+	unsigned int seed = 77;
+	int fd, c, i;
+
+	churn_enter((int)(long)arg);
+	while (time_left()) {
+		fd = lo_client(AF_INET, PORT_BIG);
+		if (fd >= 0) {
+			atomic_fetch_add(&big_conns, 1);
+			close(fd);
+		}
+		i = rand_r(&seed) % nr_big;
+		while ((c = accept4(big_fd[i], NULL, NULL, SOCK_CLOEXEC)) >= 0)
+			close(c);
+	}
+	return NULL;
+}
+
+/* A listener leaving a group is looked for from socks[0] on, a closed one
+ * after all listening ones: with the knob off (no closed section any more),
+ * close the listening ones in the order they joined, each then at socks[0]
+ * or close (the last one moved to the slot of the one that left), and the
+ * shut-down ones last.  In any other order this is quadratic in 36864.
+ */
+static void big_teardown(void)
+{
+	int i;
+
+	churn_enter(churn_ns[0]);
+	knob_write("0", 1);
+	if (!big_shut[0])
+		close(big_fd[0]);
+	for (i = nr_big - 1; i > 0; i--)
+		if (!big_shut[i])
+			close(big_fd[i]);
+	for (i = 0; i < nr_big; i++)
+		if (big_shut[i])
+			close(big_fd[i]);
+	if (setns(main_ns, CLONE_NEWNET))
+		fail("setns main");
+}
+
+#define MAX_CHURN_THREADS 8
+static pthread_t churn_th[MAX_CHURN_THREADS];
+static int nr_churn_th;
+
+static void churn_thread(void *(*fn)(void *), long arg)
+{
+	if (pthread_create(&churn_th[nr_churn_th++], NULL, fn, (void *)arg))
+		fail("pthread_create");
+}
+
+/* Namespaces, maps, programs, and the u16-limit group: before the clock starts. */
+static void churn_setup(void)
+{
+	static const int types[2] = { BPF_MAP_TYPE_SOCKHASH, BPF_MAP_TYPE_SOCKMAP };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		churn_ns[i] = -1;
+		if (!(i == 0 ? churn_big : i == 1 ? churn_port0 : i == 2 ? churn_shut_bpf : churn_sockmap))
+			continue;
+		churn_ns[i] = netns_new();
+		if (churn_ns[i] < 0)
+			fail("netns");
+	}
+	if (churn_sockmap)
+		for (i = 0; i < 2; i++) {
+			sockmap_fd[i] = sockmap_create(types[i], 16);
+			if (sockmap_fd[i] < 0)
+				fail(i ? "SOCKMAP" : "SOCKHASH");
+			sockmap_prog[i] = prog_load_kind(P_SOCKMAP_UPDATE, ATTACH_REUSEPORT_MIGRATE, sockmap_fd[i]);
+			if (sockmap_prog[i] < 0)
+				printf("# a SELECT_OR_MIGRATE program updating a %s with ctx->migrating_sk "
+				       "does not load: %s\n", i ? "sockmap" : "sockhash", strerror(errno));
+			else
+				progs[nr_progs++] = sockmap_prog[i];
+		}
+	if (churn_big)
+		big_setup(churn_ns[0]);
+}
+
+static void churn_start(void)
+{
+	if (churn_big) {
+		churn_thread(big_joiner, churn_ns[0]);
+		churn_thread(big_bpf, 1);
+		churn_thread(big_bpf, 2);
+		churn_thread(big_client, churn_ns[0]);
+	}
+	if (churn_port0)
+		churn_thread(port0_main, churn_ns[1]);
+	if (churn_shut_bpf)
+		churn_thread(shut_bpf_main, churn_ns[2]);
+	if (churn_sockmap && sockmap_prog[0] >= 0 && sockmap_prog[1] >= 0)
+		churn_thread(sockmap_main, churn_ns[3]);
+}
+
+/* The churn threads end; their sockets go; one TAP line per piece. */
+static void churn_end(void)
+{
+	long s;
+	int i;
+
+	for (i = 0; i < nr_churn_th; i++)
+		pthread_join(churn_th[i], NULL);
+	if (churn_big) {
+		big_teardown();
+		tap(big_join[0] > 0 && !big_join[1] && !big_detach[2] && !big_attach[2],
+		    "a group at the u16 limit (%d sockets, %d shut down to start with): %ld listeners joined it, "
+		    "each evicting a closed member (%ld could not), %ld shut down, %ld listened again (%ld could not%s%s); "
+		    "through the next closed member to be evicted %ld detach (%ld ENOENT, %ld other errors) and "
+		    "%ld attach (%ld ENOENT, %ld other errors); %ld connections",
+		    BIG_GROUP, BIG_SHUT, big_join[0], big_join[1], big_shutdowns, big_relisten[0], big_relisten[1],
+		    big_relisten[1] ? ", the last with " : "", big_relisten[1] ? strerror(big_relisten_errno) : "",
+		    big_detach[0] + big_detach[1] + big_detach[2], big_detach[1], big_detach[2],
+		    big_attach[0] + big_attach[1] + big_attach[2], big_attach[1], big_attach[2], big_conns);
+	}
+	if (churn_port0)
+		tap(z_rounds > 0 && z_accepted > 0 && !z_cross,
+		    "listeners bound to port 0, shut down and listening again on another port: %ld rounds "
+		    "(%ld on the same port, %ld listen() failed), %ld of %ld connections accepted, "
+		    "%ld of them on a listener of another port", z_rounds, z_same_port, z_relisten_err,
+		    z_accepted, z_conns, z_cross);
+	if (churn_shut_bpf)
+		tap(sb_rounds > 0 && !sb_attach_steered && !sb_detach_removed && !sb_no_steer && !sb_lost,
+		    "programs through a shut-down listener: %ld rounds (%ld not set up); attach (%ld ok, %ld ENOENT, "
+		    "%ld other errors) steered the live group %ld times; detach (%ld ok, %ld ENOENT, %ld other errors) "
+		    "removed its program %ld times; a program attached through a live one did not steer %ld times; "
+		    "rounds with a connection not accepted %ld", sb_rounds, sb_setup_err, sb_attach_res[0],
+		    sb_attach_res[1], sb_attach_res[2], sb_attach_steered, sb_detach_res[0], sb_detach_res[1],
+		    sb_detach_res[2], sb_detach_removed, sb_no_steer, sb_lost);
+	if (churn_sockmap) {
+		if (setns(churn_ns[3], CLONE_NEWNET))
+			fail("setns");
+		s = tcpext("TCPMigrateReqSuccess");
+		if (sockmap_prog[0] < 0 || sockmap_prog[1] < 0)
+			tap(true, "SELECT_OR_MIGRATE programs putting ctx->migrating_sk into a sockhash or sockmap: "
+			    "refused at load");
+		else
+			tap(sm_rounds > 0 && s > 0 && sm_accepted == sm_conns,
+			    "SELECT_OR_MIGRATE programs putting ctx->migrating_sk into a sockhash or sockmap: "
+			    "%ld closes of the listener they run for, TCPMigrateReqSuccess %ld, %ld of %ld children "
+			    "accepted", sm_rounds, s, sm_accepted, sm_conns);
+		if (setns(main_ns, CLONE_NEWNET))
+			fail("setns main");
+	}
+	for (i = 0; i < 4; i++)
+		if (churn_ns[i] >= 0)
+			close(churn_ns[i]);
+	for (i = 0; i < 2; i++)
+		if (churn_sockmap)
+			close(sockmap_fd[i]);
+}
+
 static void on_alarm(int sig)
 {
 	static const char msg[] = "migrate_stress: still running long after the deadline: giving up\n";
@@ -1215,7 +1811,7 @@ int main(int argc, char **argv)
 	int busy;
 	bool ok;
 
-	while ((opt = getopt(argc, argv, "t:w:n:s:Vk:MT:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:w:n:s:Vk:MT:GZASC")) != -1) {
 		switch (opt) {
 		case 't': seconds = atoi(optarg); break;
 		case 'w': nr_workers = atoi(optarg); break;
@@ -1225,9 +1821,14 @@ int main(int argc, char **argv)
 		case 'k': knob_mode = atoi(optarg) ? 1 : 0; break;
 		case 'M': no_migrate_progs = true; break;
 		case 'T': tap_start = atoi(optarg); break;
+		case 'G': churn_big = true; break;
+		case 'Z': churn_port0 = true; break;
+		case 'A': churn_shut_bpf = true; break;
+		case 'S': churn_sockmap = true; break;
+		case 'C': churn_big = churn_port0 = churn_shut_bpf = churn_sockmap = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-t SECONDS] [-w WORKERS] [-n NETNS] [-s SEED] [-V] [-k 0|1] [-M] "
-				"[-T N]\n",
+				"[-T N] [-G] [-Z] [-A] [-S] [-C]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1316,9 +1917,11 @@ int main(int argc, char **argv)
 		progs[nr_progs++] = fd;
 	}
 
+	churn_setup();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t_end = t0;
 	t_end.tv_sec += seconds;
+	churn_start();
 	for (i = 0; i < nr_workers; i++) {
 		workers[i].seed = seed + 7919 * (i + 1);
 		workers[i].cur_ns = -1;
@@ -1328,6 +1931,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr_workers; i++)
 		pthread_join(workers[i].th, NULL);
 	phase("the workers are done");
+	churn_end();
 
 	/* Quiesce: the clients are closed (RST); SYN+ACKs reach the client namespace
 	 * again so that its closed ones answer with RST; accept what is left.
@@ -1336,6 +1940,7 @@ int main(int argc, char **argv)
 		if (setns(ns_fd[0], CLONE_NEWNET) || arp_set(cli_mac))
 			fail("neighbour back");
 	}
+	phase("the churn threads are done");
 	sleep(2);
 	drain_all();
 	ok = settled(20, true);

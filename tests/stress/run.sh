@@ -10,7 +10,9 @@
 #     it tears them down: ss(8) and /proc/net/tcp are read there;
 #   - after: the counts are back at the baseline (waiting for RCU, TIME_WAIT, netns
 #     cleanup), kmemleak finds nothing new after two scans, dmesg holds no report.
-# Usage: tests/stress/run.sh [SECONDS] (default 60). STRESS_ARGS adds migrate_stress options.
+# Usage: tests/stress/run.sh [SECONDS] (default 60). STRESS_ARGS adds migrate_stress options:
+#   '-k 0 -M' a run where nothing migrates (its migration checks fail), '-C' the group churn
+#   (-G -Z -A -S: see tests/stress/migrate_stress.c).
 # Exit 0 if every check passed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
