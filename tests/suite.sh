@@ -25,7 +25,8 @@ reuseport_bpf       | net | -                                       | ./reusepor
 reuseport_bpf_cpu   | net | -                                       | ./reuseport_bpf_cpu
 reuseport_dualstack | net | -                                       | ./reuseport_dualstack
 reuseport_addr_any  | net | -                                       | ./reuseport_addr_any
-tcp_migrate_req     | net | -                                       | ./tcp_migrate_req
+tcp_migrate_req     | net | -                                       | ./tcp_migrate_req '!limit:'
+tcp_migrate_limit   | net | -                                       | ./tcp_migrate_req limit:
 migrate_reuseport   | bpf | -                                       | ./test_progs -t migrate_reuseport
 abi_system_libbpf   | ../../tests/abi | -                           | ./migrate_abi
 storm_rolling       | ../tools | -                                  | ../../tests/storm.sh 4 30 100
