@@ -11,6 +11,8 @@ CONFIGS     := config/qemu.config config/net.config config/bpf.config config/bpf
 BASE_VERSION := $(shell cat base.version)
 # Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
 VM_TIMEOUT  ?= 900
+# Seconds before an interactive guest ("make shell") is powered off.
+VM_TIMEOUT_SHELL ?= 86400
 # vCPUs of the VM (make check CPUS=4); the guest fails the run if it sees fewer.
 CPUS        ?= 2
 # Replacements per line of "make race".
@@ -23,7 +25,7 @@ CMD         ?= uname -r
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests tools vm check run race patches lint bisect-build bench debug-check stress clean FORCE
+.PHONY: help deps worktree kernel selftests tools shell vm check run race patches lint bisect-build bench debug-check stress clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
@@ -38,6 +40,7 @@ $(WT)/.git:
 	scripts/worktree.sh $(BUILD)
 
 kernel: $(BZIMAGE) ## build the kernel of build/linux into build/obj (when sources or configs changed)
+	@scripts/check-exported.sh --pulled $(WT) || true
 # The work tree's state: HEAD, uncommitted changes to tracked files, untracked file names.
 # Rewritten only when it changes, so that an unchanged tree does not relink the kernel.
 $(OBJ)/source-state: FORCE | $(WT)/.git
@@ -53,6 +56,9 @@ selftests: kernel ## build test_progs and the net selftests against that kernel 
 
 tools: ## build the host-side test tools: the storm load generator and the out-of-tree ABI test
 	scripts/build-tools.sh $(BUILD)/tools
+
+shell: kernel ## an interactive shell in the guest, on the built kernel, as root (exit leaves)
+	vm/run.sh -i -s $(CPUS) -t $(VM_TIMEOUT_SHELL)
 
 vm: kernel ## boot the kernel and run CMD='...' in it as root (make vm CMD='uname -r')
 	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- '$(subst ','\'',$(value CMD))'

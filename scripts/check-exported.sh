@@ -3,11 +3,32 @@
 # uncommitted changes to tracked files, and every commit base..HEAD is in patches/ (same
 # "git patch-id --stable", so a re-export that only changed dates or hashes counts).
 #
-# Usage: scripts/check-exported.sh WORKTREE
+# With --pulled, the other way round (make kernel): warn, and fail, if patches/ holds a
+# patch that no commit base..HEAD matches, as after a pull that brought a newer series than
+# the work tree was made from.
+#
+# Usage: scripts/check-exported.sh [--pulled] WORKTREE
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-wt=${1:?usage: check-exported.sh WORKTREE}
+pulled=0
+[ "${1:-}" != --pulled ] || { pulled=1; shift; }
+wt=${1:?usage: check-exported.sh [--pulled] WORKTREE}
 git -C "$wt" rev-parse -q --verify base >/dev/null 2>&1 || exit 0 # no work tree, nothing to lose
+
+if [ $pulled = 1 ]; then
+	have=$(git -C "$wt" log -p --format='commit %H' base..HEAD | git patch-id --stable | awk '{ print $1 }' | sort -u)
+	newer=
+	for p in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -f "$p" ] || continue
+		id=$(git patch-id --stable <"$p" | awk '{ print $1 }')
+		[ -z "$id" ] || grep -qx "$id" <<<"$have" || newer="$newer  ${p##*/}"$'\n'
+	done
+	[ -z "$newer" ] && exit 0
+	echo "warning: patches/ has changes that $wt lacks (a pull?):" >&2
+	printf '%s' "$newer" >&2
+	echo "warning: the kernel is built from $wt as it is; to take patches/, run 'make clean' (it refuses if $wt has unexported work) and 'make worktree'" >&2
+	exit 1
+fi
 
 bad=0
 dirty=$(git -C "$wt" status --porcelain --untracked-files=no)

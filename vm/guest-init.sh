@@ -34,7 +34,11 @@ if ! $bb mount -t overlay overlay -o lowerdir=/var,upperdir=/run/var/upper,workd
 fi
 
 for w in $($bb cat /proc/cmdline); do
-	case $w in vm.out=*) out=${w#vm.out=} ;; vm.cpus=*) cpus=${w#vm.cpus=} ;; esac
+	case $w in
+	vm.out=*) out=${w#vm.out=} ;;
+	vm.cpus=*) cpus=${w#vm.cpus=} ;;
+	vm.interactive=*) interactive=${w#vm.interactive=} ;;
+	esac
 done
 $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout "$out"
 $bb hostname vm
@@ -59,6 +63,9 @@ if [ -n "${cpus:-}" ] && [ "$online" -lt "$cpus" ]; then
 	echo "$online of $cpus CPUs online (cpu/online: ${list:-missing})" >"$out/too-few-cpus"
 	echo "vm: $online of $cpus CPUs online (${list:-?}): the command does not run" >/dev/console
 	rc=123
+elif [ "${interactive:-0}" = 1 ]; then
+	# the console as controlling terminal, so that ^C reaches the shell's children
+	$bb setsid $bb cttyhack /bin/sh "$out/cmd.sh" </dev/console >/dev/console 2>&1 || rc=$?
 else
 	/bin/sh "$out/cmd.sh" </dev/null >/dev/console 2>&1 || rc=$?
 fi

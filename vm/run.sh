@@ -11,7 +11,9 @@
 #   vm: kmemleak cleared
 #
 # Usage: vm/run.sh [-k BZIMAGE] [-t SECONDS] [-o OUTDIR] [-m MEM] [-s CPUS] [-a tcg|kvm|auto]
-#                  [-c 'KERNEL ARGS'] -- COMMAND...
+#                  [-c 'KERNEL ARGS'] [-i] -- COMMAND...
+# -i: interactive ("make shell"): the guest's console is this terminal, COMMAND (default: a
+# shell) reads from it; the timeout and the report checks still apply when it exits.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$here/build}
@@ -22,7 +24,8 @@ mem=${VM_MEM:-2G}
 cpus=${VM_CPUS:-2}
 accel=${VM_ACCEL:-auto}
 cmdline_extra=
-while getopts k:t:o:m:s:a:c: opt; do
+interactive=0
+while getopts k:t:o:m:s:a:c:i opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -31,11 +34,13 @@ while getopts k:t:o:m:s:a:c: opt; do
 	s) cpus=$OPTARG ;;
 	a) accel=$OPTARG ;;
 	c) cmdline_extra=$OPTARG ;;
+	i) interactive=1 ;;
 	*) sed -n '2,/^set -eu/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "vm: no command given (vm/run.sh -- COMMAND)" >&2; exit 2; }
+[ $# -gt 0 ] || [ $interactive = 1 ] || { echo "vm: no command given (vm/run.sh -- COMMAND)" >&2; exit 2; }
+[ $# -gt 0 ] || set -- 'PS1="vm# " exec /bin/sh -i'
 [ -f "$kernel" ] || { echo "vm: no kernel at $kernel: run 'make kernel' first" >&2; exit 2; }
 command -v qemu-system-x86_64 >/dev/null || { echo "vm: qemu-system-x86_64 missing: apt-get install qemu-system-x86" >&2; exit 2; }
 
@@ -75,18 +80,23 @@ printf '%s\n' "$*" >"$out/cmd.sh"
 pwd >"$out/cwd"
 
 # vm.cpus: the guest checks that it sees them all (vm/guest-init.sh).
-append="console=ttyS0 quiet no_timer_check panic=-1 oops=panic vm.init=$here/vm/guest-init.sh vm.out=$out vm.cpus=$cpus $cmdline_extra"
+append="console=ttyS0 quiet no_timer_check panic=-1 oops=panic vm.init=$here/vm/guest-init.sh vm.out=$out vm.cpus=$cpus vm.interactive=$interactive $cmdline_extra"
+qemu=(timeout -k 10 "$timeout" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" -smp "$cpus"
+	-nodefaults -no-user-config -display none -no-reboot -monitor none
+	-chardev stdio,id=con,signal=off -serial chardev:con
+	-kernel "$kernel" -initrd "$initrd" -append "$append"
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev local,id=vmout,path="$out",security_model=none,multidevs=remap
+	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout)
 rc=0
-timeout -k 10 "$timeout" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" -smp "$cpus" \
-	-nodefaults -no-user-config -display none -no-reboot -monitor none \
-	-chardev stdio,id=con,signal=off -serial chardev:con \
-	-kernel "$kernel" -initrd "$initrd" -append "$append" \
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-	-fsdev local,id=vmout,path="$out",security_model=none,multidevs=remap \
-	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout \
-	</dev/null 2>&1 | tr -d '\r' | tee "$out/console.log" || true
-rc=${PIPESTATUS[0]}
+if [ $interactive = 1 ]; then
+	# timeout(1) would put QEMU in the background, where it cannot read the terminal
+	"${qemu[@]:0:3}" --foreground "${qemu[@]:3}" || rc=$?
+else
+	"${qemu[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$out/console.log" || true
+	rc=${PIPESTATUS[0]}
+fi
 
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "vm: the guest hung and was killed after $timeout s; console tail:" >&2
