@@ -1067,7 +1067,8 @@ static void ss_recvq(int ns)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (!(p = strstr(line, " ino:")) || sscanf(line, "%*s %d", &q) != 1)
+		p = strstr(line, " ino:");
+		if (!p || sscanf(line, "%*s %d", &q) != 1)
 			continue;
 		ino = strtoul(p + 5, NULL, 10);
 		for (g = 0; g < NR_GROUPS; g++) {
@@ -1091,8 +1092,10 @@ static int ss_busy(int ns)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %d %*d %127s", &q, local) != 2 ||
-		    !(c = strrchr(local, ':')) || !our_port(atoi(c + 1)))
+		if (sscanf(line, "%*s %d %*d %127s", &q, local) != 2)
+			continue;
+		c = strrchr(local, ':');
+		if (!c || !our_port(atoi(c + 1)))
 			continue;
 		seen++;
 		if (q) {
@@ -1243,22 +1246,20 @@ static void last_restart(unsigned int seed)
 
 static socklen_t lo_sockaddr(int family, int port, struct sockaddr_storage *ss)
 {
+	struct sockaddr_in6 *a6 = (void *)ss;
+	struct sockaddr_in *a = (void *)ss;
+
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
-		struct sockaddr_in *a = (void *)ss;
-
 		a->sin_family = AF_INET;
 		a->sin_port = htons(port);
 		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		return sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (void *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		a->sin6_addr = in6addr_loopback;
-		return sizeof(*a);
 	}
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(port);
+	a6->sin6_addr = in6addr_loopback;
+	return sizeof(*a6);
 }
 
 static int sock_port(int fd)
