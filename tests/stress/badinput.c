@@ -23,22 +23,7 @@
 
 #define PORT	20300
 
-static int tests, failures;
 static int map_fd;
-
-__attribute__((format(printf, 2, 3)))
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failures++;
-}
 
 static void die(const char *what)
 {

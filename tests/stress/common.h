@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -357,6 +358,23 @@ static inline long tcpext(const char *name)
 	}
 	fclose(f);
 	return ret;
+}
+
+/* TAP: "ok N - ..." / "not ok N - ...", numbered after tap_start (migrate_stress -T) */
+static int tests, failures, tap_start;
+
+__attribute__((format(printf, 2, 3)))
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", tap_start + ++tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok)
+		failures++;
 }
 
 #endif

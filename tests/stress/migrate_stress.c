@@ -62,6 +62,7 @@
  * or the setup did.
  */
 #include "common.h"
+#include "../tools/loopback.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -129,21 +130,6 @@ static const int op_weight[NR_OPS] = { 30, 8, 10, 25, 8, 5, 4, 5, 5, 2, 5, 2, 2,
 static atomic_long n_ok[NR_OPS], n_err[NR_OPS];
 static atomic_long n_tagged, n_violations, n_accepted_tfo;
 static atomic_long n_short, n_eof, n_reset, n_untagged;
-static int tests, failures, tap_start;	/* -T: TAP numbers follow a caller's */
-
-__attribute__((format(printf, 2, 3)))
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", tap_start + ++tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failures++;
-}
 
 static struct timespec t_start;
 
@@ -1244,24 +1230,6 @@ static void last_restart(unsigned int seed)
 #define PORT_SHUT_BPF	20500	/* + 1 for IPv6 */
 #define PORT_SOCKMAP	20600	/* + 1 for IPv6 */
 
-static socklen_t lo_sockaddr(int family, int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *a6 = (void *)ss;
-	struct sockaddr_in *a = (void *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*a);
-	}
-	a6->sin6_family = AF_INET6;
-	a6->sin6_port = htons(port);
-	a6->sin6_addr = in6addr_loopback;
-	return sizeof(*a6);
-}
-
 static int sock_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -1277,7 +1245,7 @@ static int sock_port(int fd)
 static int lo_listener(int family, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_sockaddr(family, port, &ss);
+	socklen_t len = loopback_addr(&ss, family, port);
 	int one = 1, fd;
 
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1297,7 +1265,7 @@ static int lo_listener(int family, int port)
 static int lo_client(int family, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = lo_sockaddr(family, port, &ss), elen = sizeof(int);
+	socklen_t len = loopback_addr(&ss, family, port), elen = sizeof(int);
 	int fd, err = 0;
 	struct pollfd p;
 
