@@ -1518,8 +1518,13 @@ static void *sockmap_main(void *arg)
 static int churn_ns[4];	/* -G, -Z, -A, -S */
 static int big_fd[BIG_GROUP + BIG_MORE];
 static bool big_shut[BIG_GROUP + BIG_MORE];
-static atomic_int nr_big, big_target = -1, big_joining, big_cycle;
-static atomic_long big_join[2], big_shutdowns, big_relisten[2], big_detach[3], big_attach[3], big_conns;
+/* shut down when an attach through it succeeded: it has a group of its own
+ * then, and listen() on it gets EADDRINUSE (ip-sysctl.rst, tcp_migrate_req)
+ */
+static atomic_bool big_own[BIG_GROUP + BIG_MORE];
+static atomic_int nr_big, big_target_i = -1, big_joining, big_cycle;
+/* big_relisten: done, EADDRINUSE after an attach gave a group of its own, other errors */
+static atomic_long big_join[2], big_shutdowns, big_relisten[3], big_detach[3], big_attach[3], big_conns;
 static atomic_int big_relisten_errno;
 
 static int big_listener(void)
@@ -1626,6 +1631,7 @@ static void *big_joiner(void *arg)
 				fail("dup2");
 			close(fd);
 			big_shut[older] = false;
+			big_own[older] = false;
 		} else if (nr_big < BIG_GROUP + BIG_MORE) {
 			big_fd[nr_big] = fd;
 			nr_big++;
@@ -1635,17 +1641,21 @@ static void *big_joiner(void *arg)
 		/* the join evicted prev; i is in the last slot now, the next to go */
 		older = prev;
 		prev = i;
-		big_target = big_fd[i];
+		big_target_i = i;
 		if (++cycle % 16)
 			continue;
 		j = rand_r(&seed) % nr_big;
 		if (big_shut[j] && j != prev && j != older) {
 			r = listen(big_fd[j], 64);
-			atomic_fetch_add(&big_relisten[!!r], 1);
-			if (!r)
+			if (!r) {
 				big_shut[j] = false;
-			else
+				atomic_fetch_add(&big_relisten[0], 1);
+			} else if (errno == EADDRINUSE && big_own[j]) {
+				atomic_fetch_add(&big_relisten[1], 1);
+			} else {
 				big_relisten_errno = errno;
+				atomic_fetch_add(&big_relisten[2], 1);
+			}
 		}
 	}
 	return NULL;
@@ -1656,14 +1666,16 @@ static void *big_bpf(void *arg)
 	struct sock_filter ret0 = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog cprog = { .len = 1, .filter = &ret0 };
 	unsigned int seed = (unsigned int)(long)arg;
-	int fd, zero = 0, p = progs[0], seen = 0, calls = 0;
+	int fd, i, r, zero = 0, p = progs[0], seen = 0, calls = 0;
+	bool shut;
 
 	while (time_left()) {
 		/* two calls as a listener joins: more would only contend for
 		 * reuseport_lock, taken with softirqs off, and slow the whole
 		 * debug kernel to a crawl
 		 */
-		fd = big_target;
+		i = big_target_i;
+		fd = i < 0 ? -1 : big_fd[i];
 		if (fd < 0 || !big_joining || (seen == big_cycle && calls >= 2)) {
 			sched_yield();
 			continue;
@@ -1675,16 +1687,27 @@ static void *big_bpf(void *arg)
 		calls++;
 		/* now and then a program on the live group, for detach to take */
 		if (rand_r(&seed) % 64 == 0) {
-			setsockopt(big_fd[rand_r(&seed) % nr_big], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF,
-				   &p, sizeof(p));
+			i = rand_r(&seed) % nr_big;
+			shut = big_shut[i];
+			/* shut down before or after: a group of its own, or
+			 * the live group's program (then only a later
+			 * EADDRINUSE of it goes unexplained)
+			 */
+			if (!setsockopt(big_fd[i], SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &p, sizeof(p)) &&
+			    (shut || big_shut[i]))
+				big_own[i] = true;
 			continue;
 		}
-		if (rand_r(&seed) % 2)
+		if (rand_r(&seed) % 2) {
 			res_count(big_detach, setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF,
 							 &zero, sizeof(zero)));
-		else
-			res_count(big_attach, setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
-							 &cprog, sizeof(cprog)));
+		} else {
+			shut = big_shut[i];
+			r = setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &cprog, sizeof(cprog));
+			res_count(big_attach, r);
+			if (!r && (shut || big_shut[i]))
+				big_own[i] = true;
+		}
 	}
 	return NULL;
 }
@@ -1786,13 +1809,15 @@ static void churn_end(void)
 		pthread_join(churn_th[i], NULL);
 	if (churn_big) {
 		big_teardown();
-		tap(big_join[0] > 0 && !big_join[1] && !big_detach[2] && !big_attach[2],
+		tap(big_join[0] > 0 && !big_join[1] && !big_detach[2] && !big_attach[2] && !big_relisten[2],
 		    "a group at the u16 limit (%d sockets, %d shut down to start with): %ld listeners joined it, "
-		    "each evicting a closed member (%ld could not), %ld shut down, %ld listened again (%ld could not%s%s); "
+		    "each evicting a closed member (%ld could not), %ld shut down, %ld listened again "
+		    "(%ld EADDRINUSE after an attach gave them a group of their own, %ld other errors%s%s); "
 		    "through the next closed member to be evicted %ld detach (%ld ENOENT, %ld other errors) and "
 		    "%ld attach (%ld ENOENT, %ld other errors); %ld connections",
 		    BIG_GROUP, BIG_SHUT, big_join[0], big_join[1], big_shutdowns, big_relisten[0], big_relisten[1],
-		    big_relisten[1] ? ", the last with " : "", big_relisten[1] ? strerror(big_relisten_errno) : "",
+		    big_relisten[2], big_relisten[2] ? ", the last " : "",
+		    big_relisten[2] ? strerror(big_relisten_errno) : "",
 		    big_detach[0] + big_detach[1] + big_detach[2], big_detach[1], big_detach[2],
 		    big_attach[0] + big_attach[1] + big_attach[2], big_attach[1], big_attach[2], big_conns);
 	}
