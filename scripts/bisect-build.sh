@@ -4,7 +4,7 @@
 # selftests of the series:
 #   tcp_migrate_req  tools/testing/selftests/net/tcp_migrate_req.c (with the net selftests'
 #                    own Makefile rules, against OBJ/usr/include);
-#   test_progs       when tools/testing/selftests/bpf/prog_tests/migrate_reuseport.c is in the
+#   test_progs       when tools/testing/selftests/bpf/prog_tests/reuseport_select_or_migrate.c is in the
 #                    tree (scripts/build-selftests.sh); "absent" before that.
 # Prints one line per prefix: patch number, subject, results, seconds. Logs: DIR/logs/NN.log.
 # Fails if any prefix fails (it goes on with the next one, to list them all).
@@ -24,7 +24,7 @@ CONFIGS=${CONFIGS:-config/qemu.config config/net.config config/bpf.config config
 frags=()
 for f in $CONFIGS; do frags+=("$here/$f"); done
 NET_TEST=tools/testing/selftests/net/tcp_migrate_req.c
-BPF_TEST=tools/testing/selftests/bpf/prog_tests/migrate_reuseport.c
+BPF_TEST=tools/testing/selftests/bpf/prog_tests/reuseport_select_or_migrate.c
 
 t0=$(date +%s)
 echo "bisect-build: a fresh tree in $wt"

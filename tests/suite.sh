@@ -27,7 +27,7 @@ reuseport_dualstack | net | -                                       | ./reusepor
 reuseport_addr_any  | net | -                                       | ./reuseport_addr_any
 tcp_migrate_req     | net | -                                       | ./tcp_migrate_req '!limit:'
 tcp_migrate_limit   | net | -                                       | ./tcp_migrate_req limit:
-migrate_reuseport   | bpf | -                                       | ./test_progs -t migrate_reuseport
+reuseport_select_or_migrate | bpf | -                               | ./test_progs -t reuseport_select_or_migrate
 abi_system_libbpf   | ../../tests/abi | -                           | ./migrate_abi
 storm_rolling       | ../tools | -                                  | ../../tests/storm.sh 4 30 100
 '
