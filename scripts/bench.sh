@@ -36,7 +36,7 @@ cost_n=${BENCH_COST_N:-1024,4096,16384,65536}
 only=" ${BENCH_ONLY:-nginx storm cost fastpath reference} "
 kernels=" ${BENCH_KERNELS:-base series} "
 mem=${BENCH_MEM:-3G}
-configs=(config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config)
+mapfile -t configs < <(fragments)
 runs=$bench/runs
 
 wants() { [[ $only == *" $1 "* ]]; }
@@ -165,7 +165,7 @@ collect() {
 		echo "guest: QEMU TCG (no KVM), $(awk -F, 'NR==2 { print $3 " vCPU seen by the kernel, " int($4/1024) " MB" }' $results/guest.csv), loopback only"
 		echo "base kernel: $(awk -F, 'NR > 1 && $1 == "base" { print $2; exit }' $results/guest.csv) from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
 		echo "patched kernel: $(file -bL "$patched" | grep -o 'version [^,]*'), $patched"
-		echo "config: tinyconfig + ${configs[*]}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
+		echo "config: tinyconfig + ${configs[*]#"$here/"}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
 		echo "reps: fast path 5 s per run, $rounds boots per kernel alternating between the kernels, $fast_reps runs per boot and mode (runs column); cost: the count under its table; nginx: K per event; storm: replacements per run"
 	} >$results/machine.txt
 }

@@ -38,7 +38,6 @@ MIN_BODY=${MIN_BODY:-3}
 # Documentation/process/submitting-patches.rst: the summary phrase "must be no more than 70-75
 # characters".
 MAX_SUBJECT=${MAX_SUBJECT:-75}
-CONFIGS=${CONFIGS:-config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config}
 t0=$(date +%s)
 
 n=0 passed=0 failed=0
@@ -263,15 +262,13 @@ for f in "${patches[@]}"; do
 done
 
 # --- sparse (C=2) and W=1: no new warnings in the .c files the series changes.
-# configure OBJ TREE: tinyconfig + our fragments, as scripts/build-kernel.sh does.
+# configure OBJ TREE: the kernel's configuration (scripts/configure-kernel.sh), then prepare.
 configure() {
-	local obj=$1 src=$2 frags=() f
-	for f in $CONFIGS; do frags+=("$here/$f"); done
+	local obj=$1 src=$2 frags
+	mapfile -t frags < <(fragments)
 	rm -rf "$obj"
-	mkdir -p "$obj"
-	make -s -C "$src" O="$obj" tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1
-	make -s -C "$src" O="$obj" olddefconfig >/dev/null
+	"$here/scripts/configure-kernel.sh" "$src" "$obj" "${frags[@]}" >"$obj.configure.log" 2>&1 ||
+		{ tail -n 20 "$obj.configure.log"; return 1; }
 	make -s -C "$src" O="$obj" -j"$jobs" W=1 prepare >"$obj/prepare.log" 2>&1 ||
 		{ tail -n 20 "$obj/prepare.log"; return 1; }
 }
