@@ -87,8 +87,8 @@ echo "TAP version 13"
 info "lint of $pd"
 
 # --- series: patches/series lists exactly the patch files, in order.
-files=$(cd "$pd" && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '^0000-cover-letter\.patch$' || true)
-listed=$(grep -v -e '^#' -e '^[[:space:]]*$' "$pd/series" 2>/dev/null || true)
+files=$("$here/scripts/series-files.sh" --present)
+listed=$("$here/scripts/series-files.sh" | sed "s|^$pd/||")
 if [ -z "$files" ]; then
 	result fail "series: patches/ has no patches"
 	finish
