@@ -67,8 +67,11 @@ $(DEBUG_BZIMAGE): $(DEBUG_OBJ)/source-state
 selftests: kernel ## build test_progs and the net selftests against that kernel into build/selftests
 	scripts/build-selftests.sh $(WT) $(OBJ) $(SELFTESTS)
 
-tools: ## build the host-side test tools: the storm load generator and the out-of-tree ABI test
-	scripts/build-tools.sh $(BUILD)/tools
+# The test programs that need no kernel build: each tests/DIR builds into build/tests/DIR
+# (tests/lib/rules.mk); tests/stress, against the debug kernel's headers, is built by debug-check.
+TEST_DIRS   := tools abi bench
+tools: ## build the test programs of tests/tools, tests/abi and tests/bench into build/tests/
+	@for d in $(TEST_DIRS); do $(MAKE) --no-print-directory -C tests/$$d || exit; done
 
 shell: kernel ## an interactive shell in the guest, on the built kernel, as root (exit leaves)
 	vm/run.sh -i -s $(CPUS) -t $(VM_TIMEOUT_SHELL)
@@ -99,7 +102,7 @@ stress: deps worktree $(DEBUG_BZIMAGE) ## the long stress on the debug kernel: m
 race: deps worktree kernel tools ## the rolling-restart race load on CPUS vCPUs: RACE_N replacements (5000) x knob/BPF x IPv4/IPv6
 	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/race.sh $(RACE_N)
 
-bench: deps worktree kernel ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
+bench: deps worktree kernel tools ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
 	scripts/bench.sh
 
 patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)

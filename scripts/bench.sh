@@ -25,6 +25,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bench=build/bench
 results=build/results
+bin=build/tests/bench   # the benchmark programs ("make tools")
 patched=${BENCH_KERNEL:-build/obj/arch/x86/boot/bzImage}
 base_kernel=$bench/obj-base/arch/x86/boot/bzImage
 rounds=${BENCH_ROUNDS:-5}
@@ -44,21 +45,15 @@ on() { [[ $kernels == *" $1 "* ]]; }
 
 check_host() {
 	local c
-	for c in gcc nginx ss gnuplot qemu-system-x86_64; do
+	for c in nginx ss gnuplot qemu-system-x86_64; do
 		command -v $c >/dev/null || die "$c missing: apt-get install $(case $c in
 			nginx) echo nginx-light ;; ss) echo iproute2 ;; gnuplot) echo gnuplot-nox ;;
 			qemu-system-x86_64) echo qemu-system-x86 ;; *) echo $c ;; esac)"
 	done
 	[ -f "$patched" ] || die "no patched kernel at $patched: run 'make kernel' (or set BENCH_KERNEL)"
-}
-
-build_tools() {
-	mkdir -p $bench/bin
-	local t
-	for t in http_churn connrate migrate_cost attach_policy tsc_khz; do
-		gcc -O2 -Wall -o $bench/bin/$t tests/bench/$t.c -lpthread
+	for c in "$bin/migrate_cost" "$bin/tsc_khz" build/tests/tools/reuseport_storm; do
+		[ -x "$c" ] || die "$c missing: run 'make tools'"
 	done
-	gcc -O2 -Wall -o $bench/bin/reuseport_storm tests/tools/reuseport_storm.c -lpthread
 }
 
 # The unpatched kernel: the "base" tag of build/linux, same config fragments.
@@ -112,7 +107,7 @@ reference() {
 	echo "bench: host $(uname -r): migrate_cost -r $cost_reps $ns ($(date +%T))"
 	unshare -n sh -c "ip link set lo up && echo 262144 >/proc/sys/net/core/somaxconn &&
 		echo 262144 >/proc/sys/net/ipv4/tcp_max_syn_backlog &&
-		$bench/bin/migrate_cost -r $cost_reps $ns" >"$out/raw.csv" ||
+		$bin/migrate_cost -r $cost_reps $ns" >"$out/raw.csv" ||
 		{ echo "bench: the native reference failed (above); the report goes on without it"; return 0; }
 	sed 1d "$out/raw.csv" | sed "s/^/host $(uname -r),/" >"$out/reference.csv"
 }
@@ -121,7 +116,7 @@ reference() {
 # the failure counts and the migration cost.
 run_all() {
 	local r what
-	tsc_khz=$($bench/bin/tsc_khz)
+	tsc_khz=$($bin/tsc_khz)
 	! wants reference || reference
 	if wants fastpath; then
 		for r in $(seq "$rounds"); do
@@ -171,7 +166,6 @@ collect() {
 }
 
 step "check the host" check_host
-step "build the benchmark tools into $bench/bin" build_tools
 # Always through build-kernel.sh: a base kernel left from older config fragments is rebuilt.
 ! on base || step "build the unpatched base kernel into $bench/obj-base" build_base
 if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then

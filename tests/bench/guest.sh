@@ -9,7 +9,8 @@
 # MODE is base (unpatched kernel), knob0, knob1 or bpf (knob 0 + SELECT_OR_MIGRATE policy).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$here/../../build/bench/bin
+bin=$here/../../build/tests/bench
+storm=$here/../../build/tests/tools/reuseport_storm
 kernel=$1 out=$2
 shift 2
 knob=/proc/sys/net/ipv4/tcp_migrate_req
@@ -49,7 +50,7 @@ for task in "$@"; do
 				[ $fam = 6 ] && flags=-6
 				[ $m = bpf ] && flags="$flags -b"
 				case $m in knob1) set_knob 1 ;; *) set_knob 0 ;; esac
-				line=$("$bin/reuseport_storm" $flags -l 4 -c 8 -r 10 -t 300 -n "$a1")
+				line=$("$storm" $flags -l 4 -c 8 -r 10 -t 300 -n "$a1")
 				echo "$kernel,$m,$line" >&2
 				echo "$kernel,$m,$(echo "$line" | sed 's/ elapsed_ms=.*//; s/bpf=[0-9] //; s/[a-z_]*=//g; s/ /,/g')" >>"$out/storm.csv"
 			done

@@ -8,7 +8,7 @@
 # Usage: tests/bench/nginx.sh KERNEL MODE K   (MODE: base, knob0, knob1, bpf)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$here/../../build/bench/bin
+bin=$here/../../build/tests/bench
 kernel=$1 mode=$2 k=$3
 port=8080
 d=/tmp/nginx-bench-$mode

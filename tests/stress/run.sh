@@ -18,10 +18,10 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
-bin=${STRESS_BIN:-$here/../../build/debug/stress}
+bin=${STRESS_BIN:-$here/../../build/tests/stress}
 kml=/sys/kernel/debug/kmemleak
 for p in migrate_stress badinput; do
-	[ -x "$bin/$p" ] || { echo "stress: $bin/$p missing: run 'make -C tests/stress'"; exit 2; }
+	[ -x "$bin/$p" ] || { echo "stress: $bin/$p missing: run 'make debug-check' (it builds them)"; exit 2; }
 done
 n=0
 failed=0
