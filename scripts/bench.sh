@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host side of "make bench": boot the unpatched base kernel and the patched one under QEMU,
-# run the benchmarks of tests/bench/ in them, and write raw CSV, tables and plots to
-# build/results/.
+# run the benchmarks of tests/bench/ in them (built by "make tools"), collect the raw CSV in
+# build/results/, and regenerate the tables and plots of docs/results.md
+# (scripts/bench-report.sh).
 #   nginx     failed requests through reloads, binary upgrades, 4->2 worker reloads
 #   storm     failed requests through >= 1000 rolling listener replacements, IPv4 and IPv6
 #   cost      close() of a listener holding N children: migration vs reset (patched kernel)
@@ -109,7 +110,7 @@ reference() {
 		echo 262144 >/proc/sys/net/ipv4/tcp_max_syn_backlog &&
 		$bin/migrate_cost -r $cost_reps $ns" >"$out/raw.csv" ||
 		{ echo "bench: the native reference failed (above); the report goes on without it"; return 0; }
-	sed 1d "$out/raw.csv" | sed "s/^/host $(uname -r),/" >"$out/reference.csv"
+	tests/bench/csv.sh rows reference kernel="host $(uname -r)" <"$out/raw.csv" >"$out/reference.csv"
 }
 
 # The fast path in boots of their own, alternating kernels; then one boot per kernel for
@@ -142,23 +143,16 @@ run_all() {
 
 collect() {
 	mkdir -p $results
-	local f head
+	local f
 	for f in fastpath nginx storm cost guest reference; do
-		case $f in
-		fastpath) head=kernel,mode,rep,conns,seconds,rate,errors ;;
-		nginx) head=kernel,mode,event,k,requests,ok,refused,reset,timeout,short,other,max_ms ;;
-		storm) head=kernel,mode,family,replaced,requests,ok,refused,reset,timeout,short,other ;;
-		cost | reference) head=kernel,n,mode,rep,close_ns,ns_per_child,moved ;;
-		guest) head=kernel,release,cpus,mem_kb ;;
-		esac
-		{ echo "$head"; cat $runs/*/$f.csv 2>/dev/null || true; } >$results/$f.csv
+		{ tests/bench/csv.sh header $f; cat $runs/*/$f.csv 2>/dev/null || true; } >$results/$f.csv
 	done
 	mv $results/cost.csv $results/migrate-cost.csv
 	mv $results/reference.csv $results/migrate-cost-host.csv
 	{
 		echo "host: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-		echo "guest: QEMU TCG (no KVM), $(awk -F, 'NR==2 { print $3 " vCPU seen by the kernel, " int($4/1024) " MB" }' $results/guest.csv), loopback only"
-		echo "base kernel: $(awk -F, 'NR > 1 && $1 == "base" { print $2; exit }' $results/guest.csv) from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
+		echo "guest: QEMU TCG (no KVM), $(tests/bench/csv.sh awk $results/guest.csv '{ print $c["cpus"] " vCPU seen by the kernel, " int($c["mem_kb"] / 1024) " MB"; exit }'), loopback only"
+		echo "base kernel: $(tests/bench/csv.sh awk $results/guest.csv '$c["kernel"] == "base" { print $c["release"]; exit }') from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
 		echo "patched kernel: $(file -bL "$patched" | grep -o 'version [^,]*'), $patched"
 		echo "config: tinyconfig + ${configs[*]#"$here/"}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
 		echo "reps: fast path 5 s per run, $rounds boots per kernel alternating between the kernels, $fast_reps runs per boot and mode (runs column); cost: the count under its table; nginx: K per event; storm: replacements per run"
@@ -172,4 +166,4 @@ if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 	step "run the benchmarks in the VM (uptime: $(uptime | sed 's/.*load/load/'))" run_all
 fi
 step "collect the results into $results" collect
-scripts/bench-report.sh $results
+scripts/bench-report.sh $results docs/results.md
