@@ -102,7 +102,7 @@ stress: deps worktree $(DEBUG_BZIMAGE) ## the long stress on the debug kernel: m
 race: deps worktree kernel tools ## the rolling-restart race load on CPUS vCPUs: RACE_N replacements (5000) x knob/BPF x IPv4/IPv6
 	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/race.sh $(RACE_N)
 
-bench: deps worktree kernel tools ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
+bench: deps worktree kernel tools ## base vs patched under load (nginx, storm, migration cost, fast path); regenerates docs/results.md
 	scripts/bench.sh
 
 patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)
