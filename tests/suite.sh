@@ -16,7 +16,7 @@ per_test=${TEST_TIMEOUT:-300}
 #   RETRY-IF  "-", or "SUBTESTS&MUST&MUST...": SUBTESTS are extended regexes separated by
 #             commas, MUST extended regexes. When every failed test_progs subtest matches
 #             one of SUBTESTS and the output matches every MUST (the flake's signature),
-#             the test is a known flake and runs once more (see FLAKE below); a pass on
+#             the test is a known flake and runs once more (FLAKE below); a pass on
 #             the retry is reported as ok with both outputs, anything else stays a failure.
 TESTS='
 select_reuseport    | build/selftests/bpf | /TCP [A-Z]+ test_pass:&errno:111&mismatch on DROP_ERR_SKB_DATA | ./test_progs -t select_reuseport
@@ -31,25 +31,8 @@ migrate_reuseport   | build/selftests/bpf | - | ./test_progs -t migrate_reusepor
 abi_system_libbpf   | build/tests/abi     | - | ./migrate_abi
 storm_rolling       | tests               | - | ./storm.sh 4 30 100
 '
-# FLAKE: select_reuseport races with the kernel when the host is busy; two signatures,
-# measured in README.md ("Known flake"): 0 of 90 runs failed on a quiet host, 12 of 46
-# while the host also ran kernel builds.
-# 1. UDP subtests, "mismatch on DROP_ERR_* (bpf_prog_linum:0)": for an expected drop the
-#    test reads the BPF program's counters right after sendto() (epoll_wait timeout 0).
-#    On loopback, sendto() only queues the datagram on the CPU's backlog. It is normally
-#    processed before sendto() returns, in local_bh_enable(), but 5.10's do_softirq()
-#    leaves softirqs to ksoftirqd while that thread is runnable, which happens under TCG
-#    when the vCPU thread loses the host CPU. The program had not run yet (linum 0) and
-#    its late count spills into the next subtest. A test fix that waits for the count
-#    removed it (0 in 52 loaded runs).
-# 2. TCP test_pass, "sendto() ... errno:111" and one DROP_ERR_SKB_DATA too many: the SYN
-#    waited longer than the 1 s initial RTO, and the retransmitted SYN (a TFO client
-#    retransmits it without the data that carries the test's command) reached the
-#    program first, which dropped it; the RST refused the connection.
-# Patch 3 of the series fixes the first in the test (it waits for the program's count), so
-# only the second is retried now: a UDP failure is a real failure.
-# Failures of only those subtests get one retry, reported in the TAP line with both
-# outputs; a failure that repeats, or any other failure, fails the suite.
+# FLAKE: select_reuseport's known flake on a busy host, its two signatures and why only the
+# second is retried: README.md, "Known flake: select_reuseport on a busy host".
 
 strip() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 
