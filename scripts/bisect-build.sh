@@ -13,9 +13,8 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
-dir=${1:-$here/build/bisect}
+dir=$(private_dir bisect-build "${1:-$here/build/bisect}")
 mkdir -p "$dir/logs"
-dir=$(cd "$dir" && pwd)
 wt=$dir/linux
 obj=$dir/obj
 out=$dir/selftests

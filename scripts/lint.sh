@@ -27,9 +27,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
-dir=${1:-$here/build/lint}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
+dir=$(private_dir lint "${1:-$here/build/lint}")
 pd=$here/patches
 wt=$dir/linux
 bt=$dir/base

@@ -6,7 +6,10 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${1:-}" = --present ]; then
-	(cd "$here/patches" 2>/dev/null && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -vx '0000-cover-letter\.patch') || true
+	for f in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+		f=${f##*/}
+		[ -f "$here/patches/$f" ] && [ "$f" != 0000-cover-letter.patch ] && echo "$f"
+	done
 	exit 0
 fi
 [ -f "$here/patches/series" ] || exit 0
