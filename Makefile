@@ -6,7 +6,11 @@ WT          := $(BUILD)/linux
 OBJ         := $(BUILD)/obj
 BZIMAGE     := $(OBJ)/arch/x86/boot/bzImage
 SELFTESTS   := $(BUILD)/selftests
-CONFIGS     := config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config
+# The config fragments (their one list: config/fragments); the debug kernel adds debug.config.
+CONFIGS     := $(shell grep -v -e '^[[:space:]]*[#]' config/fragments)
+DEBUG_OBJ   := $(BUILD)/debug/obj
+DEBUG_BZIMAGE := $(DEBUG_OBJ)/arch/x86/boot/bzImage
+DEBUG_CONFIGS := $(CONFIGS) config/debug.config
 # The upstream version the series is based on (its orig tarball's sha256: base.sha256).
 BASE_VERSION := $(shell cat base.version)
 # Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
@@ -41,21 +45,33 @@ $(WT)/.git:
 
 kernel: $(BZIMAGE) ## build the kernel of build/linux into build/obj (when sources or configs changed)
 	@scripts/check-exported.sh --pulled $(WT) || true
-# The work tree's state: HEAD, uncommitted changes to tracked files, untracked file names.
-# Rewritten only when it changes, so that an unchanged tree does not relink the kernel.
-$(OBJ)/source-state: FORCE | $(WT)/.git
+# What a kernel is built from, as content: the work tree (HEAD, uncommitted changes to
+# tracked files, untracked file names) and its configuration (the fragments, in order, and
+# the scripts that merge them). Rewritten only when that changes, so that an unchanged tree
+# is not rebuilt, whatever the files' times (a checkout, a merge, a copy of build/).
+$(OBJ)/source-state: FRAGMENTS := $(CONFIGS)
+$(DEBUG_OBJ)/source-state: FRAGMENTS := $(DEBUG_CONFIGS)
+$(OBJ)/source-state $(DEBUG_OBJ)/source-state: FORCE | $(WT)/.git
 	@mkdir -p $(@D)
-	@s="$$(git -C $(WT) rev-parse HEAD) $$(git -C $(WT) diff HEAD | sha1sum) $$(git -C $(WT) ls-files -o --exclude-standard | sha1sum)"; \
+	@s="$$(git -C $(WT) rev-parse HEAD) $$(git -C $(WT) diff HEAD | sha1sum) $$(git -C $(WT) ls-files -o --exclude-standard | sha1sum) \
+	$$( (echo $(FRAGMENTS); cat $(FRAGMENTS) scripts/build-kernel.sh scripts/configure-kernel.sh) | sha1sum)"; \
 	[ "$$s" = "$$(cat $@ 2>/dev/null)" ] || echo "$$s" >$@
-$(BZIMAGE): $(OBJ)/source-state $(CONFIGS) scripts/build-kernel.sh
+$(BZIMAGE): $(OBJ)/source-state
 	scripts/build-kernel.sh $(WT) $(OBJ) $(CONFIGS)
+	@touch $@
+# The debug kernel (config/debug.config: KASAN, lockdep, kmemleak, debug objects).
+$(DEBUG_BZIMAGE): $(DEBUG_OBJ)/source-state
+	scripts/build-kernel.sh $(WT) $(DEBUG_OBJ) $(DEBUG_CONFIGS)
 	@touch $@
 
 selftests: kernel ## build test_progs and the net selftests against that kernel into build/selftests
 	scripts/build-selftests.sh $(WT) $(OBJ) $(SELFTESTS)
 
-tools: ## build the host-side test tools: the storm load generator and the out-of-tree ABI test
-	scripts/build-tools.sh $(BUILD)/tools
+# The test programs that need no kernel build: each tests/DIR builds into build/tests/DIR
+# (tests/lib/rules.mk); tests/stress, against the debug kernel's headers, is built by debug-check.
+TEST_DIRS   := tools abi bench
+tools: ## build the test programs of tests/tools, tests/abi and tests/bench into build/tests/
+	@for d in $(TEST_DIRS); do $(MAKE) --no-print-directory -C tests/$$d || exit; done
 
 shell: kernel ## an interactive shell in the guest, on the built kernel, as root (exit leaves)
 	vm/run.sh -i -s $(CPUS) -t $(VM_TIMEOUT_SHELL)
@@ -75,16 +91,18 @@ lint: ## check patches/: series, messages, checkpatch --strict, git am on a fres
 bisect-build: ## build the kernel and the series' selftests after each patch (build/bisect; slow, not in CI)
 	scripts/bisect-build.sh $(BUILD)/bisect
 
-debug-check: deps worktree ## build the debug kernel (KASAN, lockdep, kmemleak) into build/debug and run the short stress
-	scripts/debug-check.sh
+debug-check: deps worktree $(DEBUG_BZIMAGE) ## build the debug kernel (KASAN, lockdep, kmemleak) into build/debug and run the short stress
+	$(MAKE) --no-print-directory -C tests/stress UAPI=$(abspath $(DEBUG_OBJ))/usr/include
+	scripts/debug-check.sh $(DEBUG_BZIMAGE)
 
-stress: deps worktree ## the long stress on the debug kernel: make stress T=600 (seconds)
-	scripts/debug-check.sh $(T)
+stress: deps worktree $(DEBUG_BZIMAGE) ## the long stress on the debug kernel: make stress T=600 (seconds)
+	$(MAKE) --no-print-directory -C tests/stress UAPI=$(abspath $(DEBUG_OBJ))/usr/include
+	scripts/debug-check.sh $(DEBUG_BZIMAGE) $(T)
 
 race: deps worktree kernel tools ## the rolling-restart race load on CPUS vCPUs: RACE_N replacements (5000) x knob/BPF x IPv4/IPv6
 	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/race.sh $(RACE_N)
 
-bench: deps worktree kernel ## base vs patched under load (nginx, storm, migration cost, fast path); results in build/results/
+bench: deps worktree kernel tools ## base vs patched under load (nginx, storm, migration cost, fast path); regenerates docs/results.md
 	scripts/bench.sh
 
 patches: ## export the commits base..HEAD of build/linux to patches/ (then commit patches/)

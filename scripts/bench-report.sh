@@ -1,79 +1,86 @@
 #!/usr/bin/env bash
-# Tables and plots from the CSV files of scripts/bench.sh: prints the tables, writes them
-# to RESULTS/summary.md and the plots to RESULTS/*.png (gnuplot).
-# Usage: scripts/bench-report.sh RESULTS
+# The tables and plots of "make bench", from the CSV files scripts/bench.sh collects (their
+# columns, by name: tests/bench/csv.sh). Writes RESULTS/summary.md and puts it into DOC
+# between the lines "<!-- bench-report: begin -->" and "<!-- bench-report: end -->" (the text
+# around them is kept: it is the template), and the plots beside DOC (gnuplot:
+# migrate-cost.png, fastpath.png).
+# Usage: scripts/bench-report.sh RESULTS [DOC]   (DOC: docs/results.md)
 set -eu
-r=${1:?usage: bench-report.sh RESULTS}
 here=$(cd "$(dirname "$0")/.." && pwd)
-plots=$here/tests/bench
-
-# median FILE: the median of the numbers in FILE, one per line
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+r=${1:?usage: bench-report.sh RESULTS [DOC]}
+doc=${2:-$here/docs/results.md}
+csv=$here/tests/bench/csv.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-failed_cell() { # CSV KEYCOLS...: failed/requests for the rows whose first columns match
-	awk -F, -v key="$2" 'NR > 1 && ($2 "," $3) == key { req += $5; fail += $7 + $8 + $9 + $10 + $11; n++ }
-		END { if (n) printf "%d / %d", fail, req; else printf "-" }' "$1"
+# q FILE PROGRAM [VAR=VALUE...]: awk on the rows of a CSV of RESULTS, $c["NAME"] its column NAME
+q() { "$csv" awk "$r/$1" "$2" "${@:3}"; }
+# has FILE: the CSV is there and has rows
+has() { [ -f "$r/$1" ] && [ "$(wc -l <"$r/$1")" -gt 1 ]; }
+# median FILE: the median of the numbers in FILE, one per line
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The requests that did not get their answer, whatever the reason.
+failed='$c["refused"] + $c["reset"] + $c["timeout"] + $c["short"] + $c["other"]'
+# cell FILE CONDITION [VAR=VALUE...]: "failed / requests" of the rows where CONDITION, or "-"
+cell() {
+	q "$1" "$2"' { f += '"$failed"'; t += $c["requests"]; n++ } END { if (n) printf "%d / %d", f, t; else printf "-" }' "${@:3}"
 }
+modes="base knob0 knob1 bpf"
 
-{
-echo "## Machine"
-echo
-sed 's/^/    /' "$r/machine.txt"
-echo
-
-if [ "$(wc -l <"$r/nginx.csv")" -gt 1 ]; then
-	echo "## nginx under load: failed / total requests (K=$(awk -F, 'NR == 2 { print $4 }' "$r/nginx.csv") events each)"
+failures() {
+	local e m fam k n row label
+	echo "### Failed / total requests"
 	echo
 	echo "| event | base (unpatched) | knob 0 | knob 1 | BPF policy (knob 0) |"
 	echo "|---|---|---|---|---|"
-	for e in reload upgrade shrink; do
-		row="| $e |"
-		for m in base knob0 knob1 bpf; do
-			row="$row $(awk -F, -v m=$m -v e=$e 'NR > 1 && $2 == m && $3 == e { printf "%d / %d", $7 + $8 + $9 + $10 + $11, $5; if ($9) printf " (%d timeouts)", $9; found = 1 } END { if (!found) printf "-" }' "$r/nginx.csv") |"
+	if has nginx.csv; then
+		k=$(q nginx.csv '{ print $c["k"]; exit }')
+		for e in reload upgrade shrink; do
+			case $e in
+			reload) label="nginx -s reload x$k" ;;
+			upgrade) label="nginx binary upgrade x$k" ;;
+			shrink) label="nginx reload 4 to 2 workers x$k" ;;
+			esac
+			row="| $label |"
+			for m in $modes; do
+				row="$row $(cell nginx.csv '$c["mode"] == m && $c["event"] == e' m=$m e=$e) |"
+			done
+			echo "$row"
 		done
-		echo "$row"
-	done
-	echo
-	echo "reload: nginx -s reload (4 workers); upgrade: a second master on the same port, then kill -QUIT of the old one; shrink: reload to 2 workers and back to 4. Failed = refused + reset + timeout (10 s) + short read + other. Slowest successful request (ms): $(awk -F, 'NR > 1 { printf "%s%s/%s=%s", sep, $2, $3, $12; sep = ", " }' "$r/nginx.csv")"
-	echo
-fi
-
-if [ "$(wc -l <"$r/storm.csv")" -gt 1 ]; then
-	echo "## Rolling-restart storm: failed / total requests (4 listeners, 8 clients, one replaced every 10 ms)"
-	echo
-	echo "| family | replacements | base (unpatched) | knob 0 | knob 1 | BPF policy (knob 0) |"
-	echo "|---|---|---|---|---|---|"
-	for fam in ipv4 ipv6; do
-		row="| $fam | $(awk -F, -v f=$fam 'NR > 1 && $3 == f { print $4; exit }' "$r/storm.csv") |"
-		for m in base knob0 knob1 bpf; do
-			row="$row $(awk -F, -v m=$m -v f=$fam 'NR > 1 && $2 == m && $3 == f { printf "%d / %d", $7 + $8 + $9 + $10 + $11, $5; if ($7 + $8 + $9 + $10 + $11) printf " (reset %d, timeout %d)", $8, $9; found = 1 } END { if (!found) printf "-" }' "$r/storm.csv") |"
+	fi
+	if has storm.csv; then
+		for fam in ipv4 ipv6; do
+			n=$(q storm.csv '$c["family"] == f { print $c["replaced"]; exit }' f=$fam)
+			row="| storm IPv${fam#ipv}, $n replacements |"
+			for m in $modes; do
+				row="$row $(cell storm.csv '$c["mode"] == m && $c["family"] == f' m=$m f=$fam) |"
+			done
+			echo "$row"
 		done
-		echo "$row"
-	done
+	fi
 	echo
-fi
+	echo "nginx: 4 reuseport workers; reload: nginx -s reload; upgrade: a second master on the same port, then kill -QUIT of the old one; shrink: reload to 2 workers and back to 4. storm: 4 listeners, 8 clients, one replaced every 10 ms. Failed = refused + reset + timeout (10 s) + short read + other."
+	for f in nginx storm; do
+		has $f.csv || continue
+		q $f.csv '$c["timeout"] > 0 { printf "%s %s %s: %d timeouts. ", t, $c["mode"], $c["event"] $c["family"], $c["timeout"] }' t=$f
+	done
+	! has nginx.csv || echo "Slowest successful nginx request (ms): $(q nginx.csv '{ printf "%s%s/%s=%s", sep, $c["mode"], $c["event"], $c["max_ms"]; sep = ", " }')."
+	echo
+}
 
-# trials CSV: the trials per cell of a migrate_cost CSV (its highest rep number)
-trials() { awk -F, 'NR > 1 && $4 > m { m = $4 } END { print m }' "$1"; }
-
-# cost_table CSV DAT: the migrate/reset table of a migrate_cost CSV, its medians into DAT
+# cost_table FILE DAT: the migrate/reset table of a migrate_cost CSV, its medians into DAT
 # ("N migrate_ns reset_ns"), and how the cost per child changes from the smallest N to the largest.
 cost_table() {
-	local csv=$1 dat=$2 n m mig res moved
-	echo "| N | migrate: ms | migrate: ns/child | reset: ms | reset: ns/child | migrate / reset | children moved (min) |"
-	echo "|---|---|---|---|---|---|---|"
+	local f=$1 dat=$2 n m mig res
+	echo "| N | migrate | reset | migrate / reset |"
+	echo "|---|---|---|---|"
 	: >"$dat"
-	for n in $(awk -F, 'NR > 1 { print $2 }' "$csv" | sort -gu); do
+	for n in $(q "$f" '{ print $c["n"] }' | sort -gu); do
 		for m in migrate reset; do
-			awk -F, -v n=$n -v m=$m 'NR > 1 && $2 == n && $3 == m { print $6 }' "$csv" >"$tmp/$m"
-			awk -F, -v n=$n -v m=$m 'NR > 1 && $2 == n && $3 == m { print $5 / 1e6 }' "$csv" >"$tmp/$m.ms"
+			q "$f" '$c["n"] == n && $c["mode"] == m { print $c["ns_per_child"] }' n="$n" m=$m >"$tmp/$m"
 		done
 		mig=$(median "$tmp/migrate") res=$(median "$tmp/reset")
-		moved=$(awk -F, -v n=$n 'NR > 1 && $2 == n && $3 == "migrate" { if (min == "" || $7 < min) min = $7 } END { print min }' "$csv")
-		printf '| %d | %.1f | %.0f | %.1f | %.0f | %.3f | %s of %d |\n' "$n" "$(median "$tmp/migrate.ms")" "$mig" \
-			"$(median "$tmp/reset.ms")" "$res" "$(echo "$mig $res" | awk '{ print $1 / $2 }')" "$moved" "$n"
+		printf '| %d | %.0f | %.0f | %.3f |\n' "$n" "$mig" "$res" "$(echo "$mig $res" | awk '{ print $1 / $2 }')"
 		echo "$n $mig $res" >>"$dat"
 	done
 	echo
@@ -81,30 +88,21 @@ cost_table() {
 		END { if (NR > 1) printf "Per child at N=%d against N=%d: migrate x%.2f, reset x%.2f (1.00 is flat: time linear in N).\n", n, n0, m / m0, r / r0 }' "$dat"
 	echo
 }
+trials() { q "$1" '$c["rep"] > m { m = $c["rep"] } END { print m }'; }
 
-if [ "$(wc -l <"$r/migrate-cost.csv")" -gt 1 ]; then
-	echo "## close() of a listener holding N children (patched kernel in the VM; medians of $(trials "$r/migrate-cost.csv") runs per cell)"
+fastpath() {
+	local b m med i=0
+	echo "### Fast path: connections per second"
 	echo
-	cost_table "$r/migrate-cost.csv" "$r/migrate-cost-medians.dat"
-fi
-
-if [ -f "$r/migrate-cost-host.csv" ] && [ "$(wc -l <"$r/migrate-cost-host.csv")" -gt 1 ]; then
-	echo "## Reference: mainline's migration natively, $(awk -F, 'NR == 2 { print $1 }' "$r/migrate-cost-host.csv") (the host's kernel, no VM; same tool, medians of $(trials "$r/migrate-cost-host.csv") runs)"
-	echo
-	cost_table "$r/migrate-cost-host.csv" "$tmp/host.dat"
-fi
-
-if [ "$(wc -l <"$r/fastpath.csv")" -gt 1 ]; then
-	echo "## Fast path: connections per second (connect/accept/close, 2 client + 2 accept threads, 5 s per run)"
+	echo "connect/accept/close, 2 client + 2 accept threads, 5 s per run."
 	echo
 	echo "| kernel | mode | runs | median conn/s | min | max | median / base |"
 	echo "|---|---|---|---|---|---|---|"
-	awk -F, 'NR > 1 && $2 == "base" { print $6 }' "$r/fastpath.csv" >"$tmp/base"
+	q fastpath.csv '$c["kernel"] == "base" { print $c["rate"] }' >"$tmp/base"
 	b=$(median "$tmp/base")
-	: >"$tmp/fast.dat"
-	i=0
+	: >"$tmp/fastpath-runs.dat"
 	for m in base knob0 knob1; do
-		awk -F, -v m=$m 'NR > 1 && $2 == m { print $6 }' "$r/fastpath.csv" >"$tmp/$m"
+		q fastpath.csv '$c["mode"] == m { print $c["rate"] }' m=$m >"$tmp/$m"
 		[ -s "$tmp/$m" ] || continue
 		med=$(median "$tmp/$m")
 		printf '| %s | %s | %d | %.0f | %.0f | %.0f | %s |\n' "$([ $m = base ] && echo unpatched || echo patched)" \
@@ -112,17 +110,52 @@ if [ "$(wc -l <"$r/fastpath.csv")" -gt 1 ]; then
 			"$(sort -g "$tmp/$m" | head -1)" "$(sort -g "$tmp/$m" | tail -1)" \
 			"$(echo "$med $b" | awk '$2 == "-" { print "-"; exit } { printf "%.3f", $1 / $2 }')"
 		i=$((i + 1))
-		awk -v i=$i -v m=$m '{ print i, $1, m }' "$tmp/$m" >>"$tmp/fast.dat"
+		awk -v i=$i -v m=$m '{ print i, $1, m }' "$tmp/$m" >>"$tmp/fastpath-runs.dat"
 	done
-	cp "$tmp/fast.dat" "$r/fastpath-runs.dat"
 	echo
-fi
-} | tee "$r/summary.md"
+}
 
-cd "$r"
-if [ -s migrate-cost-medians.dat ]; then
-	gnuplot "$plots/migrate-cost.gp" && echo "plot: $r/migrate-cost.png"
-fi
-if [ -s fastpath-runs.dat ]; then
-	gnuplot "$plots/fastpath.gp" && echo "plot: $r/fastpath.png"
-fi
+{
+	echo "Generated by \`make bench\` (scripts/bench-report.sh) from $(basename "$r")/*.csv on $(date -u +%Y-%m-%d); edits between the markers are lost."
+	echo
+	if [ -f "$r/machine.txt" ]; then
+		sed 's/^/    /' "$r/machine.txt"
+		echo
+	fi
+	if has nginx.csv || has storm.csv; then failures; fi
+	if has migrate-cost.csv; then
+		echo "### close() of a listener holding N children: ns per child (patched kernel in the VM, medians of $(trials migrate-cost.csv) runs)"
+		echo
+		cost_table migrate-cost.csv "$tmp/migrate-cost-medians.dat"
+	fi
+	if has migrate-cost-host.csv; then
+		echo "### Reference: mainline's migration natively, $(q migrate-cost-host.csv '{ print $c["kernel"]; exit }') (the host's kernel, no VM; medians of $(trials migrate-cost-host.csv) runs)"
+		echo
+		cost_table migrate-cost-host.csv "$tmp/host.dat"
+	fi
+	if has fastpath.csv; then fastpath; fi
+	for p in migrate-cost fastpath; do
+		[ -s "$tmp/$p$([ $p = fastpath ] && echo -runs || echo -medians).dat" ] || continue
+		if (cd "$tmp" && gnuplot "$here/tests/bench/$p.gp") 2>"$tmp/$p.err"; then
+			mkdir -p "$(dirname "$doc")"
+			mv "$tmp/$p.png" "$(dirname "$doc")/$p.png"
+			echo "![$p]($p.png)"
+			echo
+		else
+			echo "bench-report: no plot $p.png: $(cat "$tmp/$p.err") (gnuplot: apt-get install gnuplot-nox)" >&2
+		fi
+	done
+} >"$r/summary.md"
+cat "$r/summary.md"
+
+# DOC: the text outside the markers kept, the summary between them (after the text if DOC
+# has no markers yet).
+begin='<!-- bench-report: begin -->' end='<!-- bench-report: end -->'
+[ -f "$doc" ] || { mkdir -p "$(dirname "$doc")"; : >"$doc"; }
+grep -qxF "$begin" "$doc" || printf '\n%s\n%s\n' "$begin" "$end" >>"$doc"
+awk -v begin="$begin" -v end="$end" -v summary="$r/summary.md" '
+	$0 == begin { print; while ((getline line <summary) > 0) print line; skip = 1; next }
+	$0 == end { skip = 0 }
+	!skip' "$doc" >"$tmp/doc"
+cp "$tmp/doc" "$doc"
+echo "bench-report: $doc"

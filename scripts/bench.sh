@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host side of "make bench": boot the unpatched base kernel and the patched one under QEMU,
-# run the benchmarks of tests/bench/ in them, and write raw CSV, tables and plots to
-# build/results/.
+# run the benchmarks of tests/bench/ in them (built by "make tools"), collect the raw CSV in
+# build/results/, and regenerate the tables and plots of docs/results.md
+# (scripts/bench-report.sh).
 #   nginx     failed requests through reloads, binary upgrades, 4->2 worker reloads
 #   storm     failed requests through >= 1000 rolling listener replacements, IPv4 and IPv6
 #   cost      close() of a listener holding N children: migration vs reset (patched kernel)
@@ -25,6 +26,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bench=build/bench
 results=build/results
+bin=build/tests/bench   # the benchmark programs ("make tools")
 patched=${BENCH_KERNEL:-build/obj/arch/x86/boot/bzImage}
 base_kernel=$bench/obj-base/arch/x86/boot/bzImage
 rounds=${BENCH_ROUNDS:-5}
@@ -36,7 +38,7 @@ cost_n=${BENCH_COST_N:-1024,4096,16384,65536}
 only=" ${BENCH_ONLY:-nginx storm cost fastpath reference} "
 kernels=" ${BENCH_KERNELS:-base series} "
 mem=${BENCH_MEM:-3G}
-configs=(config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config)
+mapfile -t configs < <(fragments)
 runs=$bench/runs
 
 wants() { [[ $only == *" $1 "* ]]; }
@@ -44,21 +46,15 @@ on() { [[ $kernels == *" $1 "* ]]; }
 
 check_host() {
 	local c
-	for c in gcc nginx ss gnuplot qemu-system-x86_64; do
+	for c in nginx ss gnuplot qemu-system-x86_64; do
 		command -v $c >/dev/null || die "$c missing: apt-get install $(case $c in
 			nginx) echo nginx-light ;; ss) echo iproute2 ;; gnuplot) echo gnuplot-nox ;;
 			qemu-system-x86_64) echo qemu-system-x86 ;; *) echo $c ;; esac)"
 	done
 	[ -f "$patched" ] || die "no patched kernel at $patched: run 'make kernel' (or set BENCH_KERNEL)"
-}
-
-build_tools() {
-	mkdir -p $bench/bin
-	local t
-	for t in http_churn connrate migrate_cost attach_policy tsc_khz; do
-		gcc -O2 -Wall -o $bench/bin/$t tests/bench/$t.c -lpthread
+	for c in "$bin/migrate_cost" "$bin/tsc_khz" build/tests/tools/reuseport_storm; do
+		[ -x "$c" ] || die "$c missing: run 'make tools'"
 	done
-	gcc -O2 -Wall -o $bench/bin/reuseport_storm tests/tools/reuseport_storm.c -lpthread
 }
 
 # The unpatched kernel: the "base" tag of build/linux, same config fragments.
@@ -112,16 +108,16 @@ reference() {
 	echo "bench: host $(uname -r): migrate_cost -r $cost_reps $ns ($(date +%T))"
 	unshare -n sh -c "ip link set lo up && echo 262144 >/proc/sys/net/core/somaxconn &&
 		echo 262144 >/proc/sys/net/ipv4/tcp_max_syn_backlog &&
-		$bench/bin/migrate_cost -r $cost_reps $ns" >"$out/raw.csv" ||
+		$bin/migrate_cost -r $cost_reps $ns" >"$out/raw.csv" ||
 		{ echo "bench: the native reference failed (above); the report goes on without it"; return 0; }
-	sed 1d "$out/raw.csv" | sed "s/^/host $(uname -r),/" >"$out/reference.csv"
+	tests/bench/csv.sh rows reference kernel="host $(uname -r)" <"$out/raw.csv" >"$out/reference.csv"
 }
 
 # The fast path in boots of their own, alternating kernels; then one boot per kernel for
 # the failure counts and the migration cost.
 run_all() {
 	local r what
-	tsc_khz=$($bench/bin/tsc_khz)
+	tsc_khz=$($bin/tsc_khz)
 	! wants reference || reference
 	if wants fastpath; then
 		for r in $(seq "$rounds"); do
@@ -147,35 +143,27 @@ run_all() {
 
 collect() {
 	mkdir -p $results
-	local f head
+	local f
 	for f in fastpath nginx storm cost guest reference; do
-		case $f in
-		fastpath) head=kernel,mode,rep,conns,seconds,rate,errors ;;
-		nginx) head=kernel,mode,event,k,requests,ok,refused,reset,timeout,short,other,max_ms ;;
-		storm) head=kernel,mode,family,replaced,requests,ok,refused,reset,timeout,short,other ;;
-		cost | reference) head=kernel,n,mode,rep,close_ns,ns_per_child,moved ;;
-		guest) head=kernel,release,cpus,mem_kb ;;
-		esac
-		{ echo "$head"; cat $runs/*/$f.csv 2>/dev/null || true; } >$results/$f.csv
+		{ tests/bench/csv.sh header $f; cat $runs/*/$f.csv 2>/dev/null || true; } >$results/$f.csv
 	done
 	mv $results/cost.csv $results/migrate-cost.csv
 	mv $results/reference.csv $results/migrate-cost-host.csv
 	{
 		echo "host: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-		echo "guest: QEMU TCG (no KVM), $(awk -F, 'NR==2 { print $3 " vCPU seen by the kernel, " int($4/1024) " MB" }' $results/guest.csv), loopback only"
-		echo "base kernel: $(awk -F, 'NR > 1 && $1 == "base" { print $2; exit }' $results/guest.csv) from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
+		echo "guest: QEMU TCG (no KVM), $(tests/bench/csv.sh awk $results/guest.csv '{ print $c["cpus"] " vCPU seen by the kernel, " int($c["mem_kb"] / 1024) " MB"; exit }'), loopback only"
+		echo "base kernel: $(tests/bench/csv.sh awk $results/guest.csv '$c["kernel"] == "base" { print $c["release"]; exit }') from tag 'base' ($(git -C $bench/linux-base rev-parse --short HEAD 2>/dev/null)), $base_kernel"
 		echo "patched kernel: $(file -bL "$patched" | grep -o 'version [^,]*'), $patched"
-		echo "config: tinyconfig + ${configs[*]}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
+		echo "config: tinyconfig + ${configs[*]#"$here/"}; kernel command line: no_timer_check tsc_early_khz=<host TSC kHz> tsc=reliable (clocksource tsc)"
 		echo "reps: fast path 5 s per run, $rounds boots per kernel alternating between the kernels, $fast_reps runs per boot and mode (runs column); cost: the count under its table; nginx: K per event; storm: replacements per run"
 	} >$results/machine.txt
 }
 
 step "check the host" check_host
-step "build the benchmark tools into $bench/bin" build_tools
 # Always through build-kernel.sh: a base kernel left from older config fragments is rebuilt.
 ! on base || step "build the unpatched base kernel into $bench/obj-base" build_base
 if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 	step "run the benchmarks in the VM (uptime: $(uptime | sed 's/.*load/load/'))" run_all
 fi
 step "collect the results into $results" collect
-scripts/bench-report.sh $results
+scripts/bench-report.sh $results docs/results.md

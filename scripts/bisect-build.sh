@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Check that the series is bisectable: build the kernel at the base and after each prefix of
 # patches/, incrementally in one object directory, and from the patch that adds them on, the
-# selftests of the series:
-#   tcp_migrate_req  tools/testing/selftests/net/tcp_migrate_req.c (with the net selftests'
-#                    own Makefile rules, against OBJ/usr/include);
-#   test_progs       when tools/testing/selftests/bpf/prog_tests/reuseport_select_or_migrate.c is in the
-#                    tree (scripts/build-selftests.sh); "absent" before that.
+# selftests of the series, each by scripts/build-selftests.sh once its source is in the tree
+# ("absent" before that):
+#   tcp_migrate_req  tools/testing/selftests/net/tcp_migrate_req.c;
+#   test_progs       with tools/testing/selftests/bpf/prog_tests/reuseport_select_or_migrate.c.
 # Prints one line per prefix: patch number, subject, results, seconds. Logs: DIR/logs/NN.log.
 # Fails if any prefix fails (it goes on with the next one, to list them all).
 #
@@ -14,15 +13,12 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
-dir=${1:-$here/build/bisect}
+dir=$(private_dir bisect-build "${1:-$here/build/bisect}")
 mkdir -p "$dir/logs"
-dir=$(cd "$dir" && pwd)
 wt=$dir/linux
 obj=$dir/obj
 out=$dir/selftests
-CONFIGS=${CONFIGS:-config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config}
-frags=()
-for f in $CONFIGS; do frags+=("$here/$f"); done
+mapfile -t frags < <(fragments)
 NET_TEST=tools/testing/selftests/net/tcp_migrate_req.c
 BPF_TEST=tools/testing/selftests/bpf/prog_tests/reuseport_select_or_migrate.c
 
@@ -32,19 +28,14 @@ echo "bisect-build: a fresh tree in $wt"
 	{ tail -n 20 "$dir/logs/tree.log"; die "could not make $wt with the series applied (log: $dir/logs/tree.log); run make lint"; }
 commits=$(git -C "$wt" rev-list --reverse base..HEAD)
 echo "bisect-build: $(echo "$commits" | wc -w) patches; kernel objects in $obj; logs in $dir/logs"
-if ! grep -qrl --include='*.patch' -e "^+++ b/$BPF_TEST\$" "$here/patches"; then
+# shellcheck disable=SC2046
+if ! grep -q -e "^+++ b/$BPF_TEST\$" $("$here/scripts/series-files.sh"); then
 	echo "bisect-build: no patch adds $BPF_TEST: test_progs is not built (\"absent\" below)"
 fi
 
 # The selftests one prefix has: each is built once its source is in the tree.
-net_test() {
-	mkdir -p "$out/net"
-	make -C "$wt/tools/testing/selftests/net" OUTPUT="$out/net" KSFT_KHDR_INSTALL_DONE=1 \
-		USERCFLAGS="-I$obj/usr/include" "$out/net/tcp_migrate_req"
-}
-bpf_test() {
-	"$here/scripts/build-selftests.sh" "$wt" "$obj" "$out"
-}
+net_test() { "$here/scripts/build-selftests.sh" "$wt" "$obj" "$out" net/tcp_migrate_req; }
+bpf_test() { "$here/scripts/build-selftests.sh" "$wt" "$obj" "$out" bpf; }
 
 # build_prefix NN COMMIT: check out COMMIT, build, print the line of the table.
 failed=0
@@ -82,7 +73,7 @@ done
 git -C "$wt" checkout -q main
 
 echo
-echo "bisect-build: summary (kernel: $CONFIGS)"
+echo "bisect-build: summary (kernel: tinyconfig + config/fragments)"
 printf '%s' "$table"
 echo "bisect-build: $((i + 1)) builds in $(($(date +%s) - t0)) s; $failed failed"
 if [ $failed -ne 0 ]; then

@@ -7,7 +7,8 @@
 # Both are incremental: make rebuilds only what changed (all BPF objects when vmlinux did).
 # Logs: OUTDIR/bpf.log and OUTDIR/net.log.
 #
-# Usage: scripts/build-selftests.sh WORKTREE OBJDIR OUTDIR
+# Usage: scripts/build-selftests.sh WORKTREE OBJDIR OUTDIR [PART...]
+#   PART: bpf, net (all of NET_TESTS) or net/NAME (that one); default: bpf net
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
@@ -23,10 +24,12 @@ NET_TESTS=(
 	tcp_migrate_req
 )
 
-usage="usage: build-selftests.sh WORKTREE OBJDIR OUTDIR"
+usage="usage: build-selftests.sh WORKTREE OBJDIR OUTDIR [bpf|net|net/NAME]..."
 wt=$(cd "${1:?$usage}" && pwd)
 obj=$(cd "${2:?$usage}" && pwd)
 out=${3:?$usage}
+shift 3
+[ $# -gt 0 ] || set -- bpf net
 mkdir -p "$out/bpf" "$out/net"
 out=$(cd "$out" && pwd)
 jobs=${JOBS:-$(nproc)}
@@ -75,9 +78,11 @@ bpf() {
 	make_logged "$out/bpf.log" -C "$src" -j"$jobs" "${vars[@]}" test_progs
 }
 
+# net [NAME...]: the net kselftests NAME (default: NET_TESTS)
 net() {
 	local targets=() t
-	for t in "${NET_TESTS[@]}"; do targets+=("$out/net/$t"); done
+	[ $# -gt 0 ] || set -- "${NET_TESTS[@]}"
+	for t in "$@"; do targets+=("$out/net/$t"); done
 	: >"$out/net.log"
 	# Named targets only: "all" would also install headers into the source tree.
 	make_logged "$out/net.log" -C "$wt/tools/testing/selftests/net" -j"$jobs" \
@@ -85,5 +90,11 @@ net() {
 		return 1
 }
 
-step "selftests: test_progs with $($CLANG --version | head -n 1) (log: $out/bpf.log)" bpf
-step "selftests: net ${NET_TESTS[*]} (log: $out/net.log)" net
+for part in "$@"; do
+	case $part in
+	bpf) step "selftests: test_progs with $($CLANG --version | head -n 1) (log: $out/bpf.log)" bpf ;;
+	net) step "selftests: net ${NET_TESTS[*]} (log: $out/net.log)" net ;;
+	net/*) step "selftests: net ${part#net/} (log: $out/net.log)" net "${part#net/}" ;;
+	*) die "build-selftests: no part $part ($usage)" ;;
+	esac
+done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Succeed only if nothing in the kernel work tree would be lost by deleting it: no
-# uncommitted changes to tracked files, and every commit base..HEAD is in patches/ (same
-# "git patch-id --stable", so a re-export that only changed dates or hashes counts).
+# uncommitted changes to tracked files, and every commit base..HEAD is in the series
+# (scripts/series-files.sh; same "git patch-id --stable", so a re-export that only changed
+# dates or hashes counts).
 #
 # With --pulled, the other way round (make kernel): warn, and fail, if patches/ holds a
 # patch that no commit base..HEAD matches, as after a pull that brought a newer series than
@@ -18,8 +19,7 @@ git -C "$wt" rev-parse -q --verify base >/dev/null 2>&1 || exit 0 # no work tree
 if [ $pulled = 1 ]; then
 	have=$(git -C "$wt" log -p --format='commit %H' base..HEAD | git patch-id --stable | awk '{ print $1 }' | sort -u)
 	newer=
-	for p in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
-		[ -f "$p" ] || continue
+	for p in $("$here/scripts/series-files.sh"); do
 		id=$(git patch-id --stable <"$p" | awk '{ print $1 }')
 		[ -z "$id" ] || grep -qx "$id" <<<"$have" || newer="$newer  ${p##*/}"$'\n'
 	done
@@ -37,7 +37,8 @@ if [ -n "$dirty" ]; then
 	echo "$dirty" >&2
 	bad=1
 fi
-exported=$(cat "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | git patch-id --stable | awk '{ print $1 }' | sort -u)
+# shellcheck disable=SC2046
+exported=$(cat /dev/null $("$here/scripts/series-files.sh") | git patch-id --stable | awk '{ print $1 }' | sort -u)
 missing=
 for c in $(git -C "$wt" rev-list --reverse base..HEAD); do
 	id=$(git -C "$wt" show "$c" | git patch-id --stable | awk '{ print $1 }')

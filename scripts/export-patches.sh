@@ -43,8 +43,8 @@ sed -i "0,/^Date: .*/s//$last_date/" "$cover"
 # Message-Id/In-Reply-To differ on every run; the thread is rebuilt by git send-email.
 sed -i -e '/^Message-Id: /d' -e '/^In-Reply-To: /d' -e '/^References: /d' "$tmp"/*.patch
 
-rm -f "$pd"/[0-9][0-9][0-9][0-9]-*.patch
 mkdir -p "$pd"
+"$here/scripts/series-files.sh" --present | (cd "$pd" && xargs -r rm -f 0000-cover-letter.patch)
 cp "$tmp"/*.patch "$pd/"
-(echo "# quilt series: apply in this order (git am or quilt push -a)"; cd "$pd" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter') >"$pd/series"
+(echo "# quilt series: apply in this order (git am or quilt push -a)"; "$here/scripts/series-files.sh" --present) >"$pd/series"
 echo "export: $n patches + cover letter in patches/"

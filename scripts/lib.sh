@@ -17,6 +17,12 @@ die() {
 # The upstream version the series is based on: one line in base.version (its tarball's
 # sha256 is in base.sha256).
 BASE_VERSION=$(cat "$(dirname "${BASH_SOURCE[0]}")/../base.version")
+# fragments: the kernel's config fragments (config/fragments), absolute, in merge order.
+fragments() {
+	local root
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$root/config/fragments" | sed "s|^|$root/|"
+}
 # private_dir NAME DIR: make DIR and print its absolute path. The checks that make trees of
 # their own (fresh-tree.sh, debian-tree.sh) must not use build/: build/linux is the work tree.
 private_dir() {

@@ -27,9 +27,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib.sh"
-dir=${1:-$here/build/lint}
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
+dir=$(private_dir lint "${1:-$here/build/lint}")
 pd=$here/patches
 wt=$dir/linux
 bt=$dir/base
@@ -38,7 +36,6 @@ MIN_BODY=${MIN_BODY:-3}
 # Documentation/process/submitting-patches.rst: the summary phrase "must be no more than 70-75
 # characters".
 MAX_SUBJECT=${MAX_SUBJECT:-75}
-CONFIGS=${CONFIGS:-config/qemu.config config/net.config config/bpf.config config/bpf-selftests.config}
 t0=$(date +%s)
 
 n=0 passed=0 failed=0
@@ -88,8 +85,8 @@ echo "TAP version 13"
 info "lint of $pd"
 
 # --- series: patches/series lists exactly the patch files, in order.
-files=$(cd "$pd" && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '^0000-cover-letter\.patch$' || true)
-listed=$(grep -v -e '^#' -e '^[[:space:]]*$' "$pd/series" 2>/dev/null || true)
+files=$("$here/scripts/series-files.sh" --present)
+listed=$("$here/scripts/series-files.sh" | sed "s|^$pd/||")
 if [ -z "$files" ]; then
 	result fail "series: patches/ has no patches"
 	finish
@@ -263,15 +260,13 @@ for f in "${patches[@]}"; do
 done
 
 # --- sparse (C=2) and W=1: no new warnings in the .c files the series changes.
-# configure OBJ TREE: tinyconfig + our fragments, as scripts/build-kernel.sh does.
+# configure OBJ TREE: the kernel's configuration (scripts/configure-kernel.sh), then prepare.
 configure() {
-	local obj=$1 src=$2 frags=() f
-	for f in $CONFIGS; do frags+=("$here/$f"); done
+	local obj=$1 src=$2 frags
+	mapfile -t frags < <(fragments)
 	rm -rf "$obj"
-	mkdir -p "$obj"
-	make -s -C "$src" O="$obj" tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1
-	make -s -C "$src" O="$obj" olddefconfig >/dev/null
+	"$here/scripts/configure-kernel.sh" "$src" "$obj" "${frags[@]}" >"$obj.configure.log" 2>&1 ||
+		{ tail -n 20 "$obj.configure.log"; return 1; }
 	make -s -C "$src" O="$obj" -j"$jobs" W=1 prepare >"$obj/prepare.log" 2>&1 ||
 		{ tail -n 20 "$obj/prepare.log"; return 1; }
 }

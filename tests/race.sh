@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-5000}
 ms=${2:-10}
 busy=${3:-5}
-bin=${STORM_BIN:-$here/../build/tools/reuseport_storm}
+bin=${STORM_BIN:-$here/../build/tests/tools/reuseport_storm}
 [ -x "$bin" ] || { echo "race: $bin missing: run 'make tools'" >&2; exit 2; }
 . "$here/storm-line.sh"
 knob=/proc/sys/net/ipv4/tcp_migrate_req

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-10}
 ms=${2:-30}
 n=${3:-250}
-bin=${STORM_BIN:-$here/../build/tools/reuseport_storm}
+bin=${STORM_BIN:-$here/../build/tests/tools/reuseport_storm}
 [ -x "$bin" ] || { echo "storm: $bin missing: run 'make tools'" >&2; exit 2; }
 . "$here/storm-line.sh"
 knob=/proc/sys/net/ipv4/tcp_migrate_req

@@ -1,62 +1,45 @@
 #!/usr/bin/env bash
 # Guest side: the regression suite, run as root inside the VM
 # (vm/run.sh -- tests/suite.sh; "make check" does that). Runs each test of the table below
-# from its build directory (build/selftests/DIR) and reports TAP version 13: "ok N - name"
+# in its directory and reports TAP version 13: "ok N - name"
 # or "not ok N - name", the test's own output as "# " lines after it, then a last line
 # "P passed, F failed". Exits 1 if any test failed.
 #
-# Environment: SELFTESTS=DIR (default build/selftests), TEST_TIMEOUT=SECONDS per test (300).
+# Environment: TEST_TIMEOUT=SECONDS per test (300).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-st=${SELFTESTS:-$here/build/selftests}
 per_test=${TEST_TIMEOUT:-300}
 
 # One test per line:  NAME | DIR | RETRY-IF | COMMAND
-#   DIR       under build/selftests (scripts/build-selftests.sh builds them there)
+#   DIR       where COMMAND runs, in the project: build/selftests/* (make selftests),
+#             build/tests/* (make tools), or tests (the scripts)
 #   RETRY-IF  "-", or "SUBTESTS&MUST&MUST...": SUBTESTS are extended regexes separated by
 #             commas, MUST extended regexes. When every failed test_progs subtest matches
 #             one of SUBTESTS and the output matches every MUST (the flake's signature),
-#             the test is a known flake and runs once more (see FLAKE below); a pass on
+#             the test is a known flake and runs once more (FLAKE below); a pass on
 #             the retry is reported as ok with both outputs, anything else stays a failure.
 TESTS='
-select_reuseport    | bpf | /TCP [A-Z]+ test_pass:&errno:111&mismatch on DROP_ERR_SKB_DATA | ./test_progs -t select_reuseport
-test_global_funcs   | bpf | -                                       | ./test_progs -t test_global_funcs
-reuseport_bpf       | net | -                                       | ./reuseport_bpf
-reuseport_bpf_cpu   | net | -                                       | ./reuseport_bpf_cpu
-reuseport_dualstack | net | -                                       | ./reuseport_dualstack
-reuseport_addr_any  | net | -                                       | ./reuseport_addr_any
-tcp_migrate_req     | net | -                                       | ./tcp_migrate_req '!limit:'
-tcp_migrate_limit   | net | -                                       | ./tcp_migrate_req limit:
-reuseport_select_or_migrate | bpf | -                               | ./test_progs -t reuseport_select_or_migrate
-abi_system_libbpf   | ../../tests/abi | -                           | ./migrate_abi
-storm_rolling       | ../tools | -                                  | ../../tests/storm.sh 4 30 100
+select_reuseport    | build/selftests/bpf | /TCP [A-Z]+ test_pass:&errno:111&mismatch on DROP_ERR_SKB_DATA | ./test_progs -t select_reuseport
+test_global_funcs   | build/selftests/bpf | - | ./test_progs -t test_global_funcs
+reuseport_bpf       | build/selftests/net | - | ./reuseport_bpf
+reuseport_bpf_cpu   | build/selftests/net | - | ./reuseport_bpf_cpu
+reuseport_dualstack | build/selftests/net | - | ./reuseport_dualstack
+reuseport_addr_any  | build/selftests/net | - | ./reuseport_addr_any
+tcp_migrate_req     | build/selftests/net | - | ./tcp_migrate_req '!limit:'
+tcp_migrate_limit   | build/selftests/net | - | ./tcp_migrate_req limit:
+reuseport_select_or_migrate | build/selftests/bpf | - | ./test_progs -t reuseport_select_or_migrate
+abi_system_libbpf   | build/tests/abi     | - | ./migrate_abi
+storm_rolling       | tests               | - | ./storm.sh 4 30 100
 '
-# FLAKE: select_reuseport races with the kernel when the host is busy; two signatures,
-# measured in README.md ("Known flake"): 0 of 90 runs failed on a quiet host, 12 of 46
-# while the host also ran kernel builds.
-# 1. UDP subtests, "mismatch on DROP_ERR_* (bpf_prog_linum:0)": for an expected drop the
-#    test reads the BPF program's counters right after sendto() (epoll_wait timeout 0).
-#    On loopback, sendto() only queues the datagram on the CPU's backlog. It is normally
-#    processed before sendto() returns, in local_bh_enable(), but 5.10's do_softirq()
-#    leaves softirqs to ksoftirqd while that thread is runnable, which happens under TCG
-#    when the vCPU thread loses the host CPU. The program had not run yet (linum 0) and
-#    its late count spills into the next subtest. A test fix that waits for the count
-#    removed it (0 in 52 loaded runs).
-# 2. TCP test_pass, "sendto() ... errno:111" and one DROP_ERR_SKB_DATA too many: the SYN
-#    waited longer than the 1 s initial RTO, and the retransmitted SYN (a TFO client
-#    retransmits it without the data that carries the test's command) reached the
-#    program first, which dropped it; the RST refused the connection.
-# Patch 3 of the series fixes the first in the test (it waits for the program's count), so
-# only the second is retried now: a UDP failure is a real failure.
-# Failures of only those subtests get one retry, reported in the TAP line with both
-# outputs; a failure that repeats, or any other failure, fails the suite.
+# FLAKE: select_reuseport's known flake on a busy host, its two signatures and why only the
+# second is retried: README.md, "Known flake: select_reuseport on a busy host".
 
 strip() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 
 # run_one DIR COMMAND LOG: run it with a timeout, output to LOG; return its status.
 run_one() {
 	local rc=0
-	(cd "$st/$1" && timeout -k 10 "$per_test" sh -c "$2") >"$3" 2>&1 </dev/null || rc=$?
+	(cd "$here/$1" && timeout -k 10 "$per_test" sh -c "$2") >"$3" 2>&1 </dev/null || rc=$?
 	[ $rc -ne 124 ] || echo "suite: killed after $per_test s (TEST_TIMEOUT)" >>"$3"
 	return $rc
 }

@@ -4,7 +4,7 @@
 #   123  the guest saw fewer CPUs online than it was given (-s CPUS); the command did not run
 #   124  the guest hung and was killed at the timeout
 #   125  the guest died without reporting a status (panic, oops=panic, triple fault)
-#   126  the command succeeded but the kernel logged a BUG/WARNING/KASAN/lockdep report
+#   126  the command succeeded but the kernel logged a report (vm/kernel-reports)
 # kmemleak's reports of suspects that were there before the command began do not count: a
 # command that clears them (echo clear >/sys/kernel/debug/kmemleak, as tests/stress/run.sh
 # does) then writes this line to /dev/kmsg, and kmemleak's reports above it are left out:
@@ -115,7 +115,7 @@ if [ -f "$out/too-few-cpus" ]; then
 	grep -E 'smpboot|smp: |Processors:|ACPI: LAPIC' "$out/dmesg.txt" | head -n 10 >&2 || true
 	status=123
 fi
-reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new|ODEBUG|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic'
+reports=$(grep -v '^#' "$here/vm/kernel-reports" | paste -sd'|')
 # kmemleak's reports from before the command cleared its suspects (see the top) are not its.
 cleared=$(grep -n -F 'vm: kmemleak cleared' "$out/dmesg.txt" | tail -n 1 | cut -d: -f1)
 before=$(head -n "${cleared:-0}" "$out/dmesg.txt" | grep -c -E 'kmemleak: [0-9]+ new' || true)

@@ -36,6 +36,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "tap.h"
 
 #define NR_LISTENERS	3
 #define SYN_KEY		0	/* as in migrate_prog.bpf.c */
@@ -45,22 +46,6 @@
 #define NR_TESTS	8
 
 enum { CNT_NEW_SYN, CNT_MIGRATED, CNT_ESTABLISHED, CNT_SELECT_ERROR };
-
-static int test_nr, failed;
-
-static bool tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++test_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failed++;
-	return ok;
-}
 
 static void bail_out(const char *what)
 {
@@ -303,7 +288,7 @@ int main(int argc, char **argv)
 		close(servers[i]);
 	bpf_object__close(obj);
 
-	printf("# %s: %d of %d passed\n", failed ? "FAIL" : "PASS",
-	       test_nr - failed, test_nr);
-	return failed ? 1 : 0;
+	printf("# %s: %d of %d passed\n", failures ? "FAIL" : "PASS",
+	       tests - failures, tests);
+	return failures ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Guest side of "make bench": run the benchmarks named on the command line in this VM
-# and append their CSV lines to OUT/*.csv (OUT is the host directory vm/run.sh shares).
+# and append their CSV lines to OUT/*.csv (OUT is the host directory vm/run.sh shares), in
+# the layout of tests/bench/csv.sh.
 # Usage: tests/bench/guest.sh KERNEL OUT TASK...   where TASK is one of
 #   fastpath:REPS            connrate, REPS times (patched: knob 0 and 1 alternating)
 #   nginx:K:MODE,...         tests/bench/nginx.sh for each MODE
@@ -9,7 +10,9 @@
 # MODE is base (unpatched kernel), knob0, knob1 or bpf (knob 0 + SELECT_OR_MIGRATE policy).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$here/../../build/bench/bin
+bin=$here/../../build/tests/bench
+storm=$here/../../build/tests/tools/reuseport_storm
+csv=$here/csv.sh
 kernel=$1 out=$2
 shift 2
 knob=/proc/sys/net/ipv4/tcp_migrate_req
@@ -21,7 +24,8 @@ modes_of() { echo "$1" | tr , ' '; }
 # Room for 64k queued children and their clients.
 sysctl -qw net.core.somaxconn=262144 net.ipv4.tcp_max_syn_backlog=262144 \
 	net.ipv4.ip_local_port_range="1024 65535" fs.nr_open=1048576 >/dev/null
-echo "$kernel,$(uname -r),$(grep -c ^processor /proc/cpuinfo),$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" >>"$out/guest.csv"
+"$csv" row guest kernel="$kernel" release="$(uname -r)" cpus="$(grep -c ^processor /proc/cpuinfo)" \
+	mem_kb="$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" >>"$out/guest.csv"
 
 for task in "$@"; do
 	name=${task%%:*} args=${task#*:}
@@ -33,7 +37,8 @@ for task in "$@"; do
 			for m in $(patched && { [ $((r % 2)) = 1 ] && echo "knob0 knob1" || echo "knob1 knob0"; } || echo base); do
 				! patched || set_knob "${m#knob}"
 				line=$("$bin/connrate" -l 2 -c 2 -t 5)
-				echo "$kernel,$m,$r,$(echo "$line" | sed 's/[a-z]*=//g; s/ /,/g')" >>"$out/fastpath.csv"
+				# shellcheck disable=SC2086
+				"$csv" row fastpath kernel="$kernel" mode="$m" rep="$r" $line >>"$out/fastpath.csv"
 			done
 		done
 		;;
@@ -49,14 +54,15 @@ for task in "$@"; do
 				[ $fam = 6 ] && flags=-6
 				[ $m = bpf ] && flags="$flags -b"
 				case $m in knob1) set_knob 1 ;; *) set_knob 0 ;; esac
-				line=$("$bin/reuseport_storm" $flags -l 4 -c 8 -r 10 -t 300 -n "$a1")
+				line=$("$storm" $flags -l 4 -c 8 -r 10 -t 300 -n "$a1")
 				echo "$kernel,$m,$line" >&2
-				echo "$kernel,$m,$(echo "$line" | sed 's/ elapsed_ms=.*//; s/bpf=[0-9] //; s/[a-z_]*=//g; s/ /,/g')" >>"$out/storm.csv"
+				# shellcheck disable=SC2086
+				"$csv" row storm kernel="$kernel" mode="$m" $line >>"$out/storm.csv"
 			done
 		done
 		;;
 	cost)
-		"$bin/migrate_cost" -r "$a1" $(echo "$a2" | tr , ' ') | sed 1d | sed "s/^/$kernel,/" >>"$out/cost.csv"
+		"$bin/migrate_cost" -r "$a1" $(echo "$a2" | tr , ' ') | "$csv" rows cost kernel="$kernel" >>"$out/cost.csv"
 		;;
 	*)
 		echo "bench: unknown task $task" >&2

@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "../tools/loopback.h"
+#include "loopback.h"
 
 #define MAX_CLIENTS	64
 #define IO_TIMEOUT_MS	10000

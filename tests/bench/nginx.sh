@@ -1,14 +1,13 @@
 #!/bin/sh
 # Guest side: nginx (reuseport, 4 workers) under http_churn load, through three events,
-# K times each; prints one CSV line per event:
-#   kernel,mode,event,k,requests,ok,refused,reset,timeout,short,other,max_ms
+# K times each; prints one CSV line per event (the nginx table of tests/bench/csv.sh).
 # Events: "reload" (nginx -s reload), "upgrade" (a second master on the same port, then
 # kill -QUIT of the old one), "shrink" (reload to 2 workers, then back to 4: only the
 # shrinking reload closes listeners).
 # Usage: tests/bench/nginx.sh KERNEL MODE K   (MODE: base, knob0, knob1, bpf)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$here/../../build/bench/bin
+bin=$here/../../build/tests/bench
 kernel=$1 mode=$2 k=$3
 port=8080
 d=/tmp/nginx-bench-$mode
@@ -44,7 +43,8 @@ load_stop() { # EVENT
 	sleep 2
 	kill -TERM $churn
 	wait $churn || true
-	echo "$kernel,$mode,$1,$k,$(sed 's/ elapsed_ms=.*//; s/[a-z_]*=//g; s/ /,/g' "$d/churn.out")"
+	# shellcheck disable=SC2046
+	"$here/csv.sh" row nginx kernel="$kernel" mode="$mode" event="$1" k="$k" $(cat "$d/churn.out")
 }
 
 case $mode in

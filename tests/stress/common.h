@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by migrate_stress.c and badinput.c: the bpf() syscall, the
- * raw-instruction reuseport programs (no clang needed), network namespaces and
- * the TcpExt migration counters.
+ * Helpers shared by migrate_stress.c and badinput.c: maps, the
+ * raw-instruction reuseport programs (no clang needed; loaded by tests/lib/bpf_load.h),
+ * network namespaces and the TcpExt migration counters. TAP: tests/lib/tap.h.
  */
 #ifndef STRESS_COMMON_H
 #define STRESS_COMMON_H
@@ -25,6 +25,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+
+#include "bpf_load.h"
+#include "tap.h"
 
 #ifndef SO_ATTACH_REUSEPORT_EBPF
 #define SO_ATTACH_REUSEPORT_EBPF 52
@@ -66,33 +69,6 @@ static inline void memlock_unlimited(void)
 	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
 
 	setrlimit(RLIMIT_MEMLOCK, &r);
-}
-
-static inline int sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
-static inline int prog_load(int type, int expected, const struct bpf_insn *insns, int n)
-{
-	static char log[65536];
-	union bpf_attr a;
-	int fd;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = type;
-	a.expected_attach_type = expected;
-	a.insns = (uintptr_t)insns;
-	a.insn_cnt = n;
-	a.license = (uintptr_t)"GPL";
-	a.log_buf = (uintptr_t)log;
-	a.log_size = sizeof(log);
-	a.log_level = 1;
-	fd = sys_bpf(BPF_PROG_LOAD, &a);
-	if (fd < 0 && getenv("STRESS_VERBOSE"))
-		fprintf(stderr, "prog_load(type %d, expected %d): %s\n%s\n", type, expected,
-			strerror(errno), log);
-	return fd;
 }
 
 static inline int sockarray_create(int entries, int u64_values)
@@ -358,23 +334,6 @@ static inline long tcpext(const char *name)
 	}
 	fclose(f);
 	return ret;
-}
-
-/* TAP: "ok N - ..." / "not ok N - ...", numbered after tap_start (migrate_stress -T) */
-static int tests, failures, tap_start;
-
-__attribute__((format(printf, 2, 3)))
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", tap_start + ++tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failures++;
 }
 
 #endif

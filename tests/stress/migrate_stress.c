@@ -62,7 +62,7 @@
  * or the setup did.
  */
 #include "common.h"
-#include "../tools/loopback.h"
+#include "loopback.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -1965,7 +1965,7 @@ int main(int argc, char **argv)
 			if (fd >= 0)
 				progs[nr_progs++] = fd;
 			else if (kinds[g] == ATTACH_REUSEPORT_MIGRATE)
-				fail("loading a SELECT_OR_MIGRATE program (STRESS_VERBOSE=1 shows the log)");
+				fail("loading a SELECT_OR_MIGRATE program (BPF_VERBOSE=1 shows the log)");
 		}
 	/* bpf_get_socket_cookie() of sk and migrating_sk: the series offers it */
 	i = no_migrate_progs ? -2 : prog_load_kind(P_COOKIE, ATTACH_REUSEPORT_MIGRATE, map_fd);
@@ -1975,7 +1975,7 @@ int main(int argc, char **argv)
 		progs[nr_progs++] = i;
 	else
 		printf("migrate_stress: KERNEL BUG? a SELECT_OR_MIGRATE program calling bpf_get_socket_cookie() "
-		       "does not load (%s; STRESS_VERBOSE=1 shows the verifier log): left out\n", strerror(errno));
+		       "does not load (%s; BPF_VERBOSE=1 shows the verifier log): left out\n", strerror(errno));
 	for (i = 0; i < 4; i++) {
 		/* classic path: the index is the return value; expected type 40 changes nothing */
 		int fd = socket_filter_load(i, i == 3 ? ATTACH_REUSEPORT_MIGRATE : 0);

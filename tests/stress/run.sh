@@ -18,10 +18,10 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
-bin=${STRESS_BIN:-$here/../../build/debug/stress}
+bin=${STRESS_BIN:-$here/../../build/tests/stress}
 kml=/sys/kernel/debug/kmemleak
 for p in migrate_stress badinput; do
-	[ -x "$bin/$p" ] || { echo "stress: $bin/$p missing: run 'make -C tests/stress'"; exit 2; }
+	[ -x "$bin/$p" ] || { echo "stress: $bin/$p missing: run 'make debug-check' (it builds them)"; exit 2; }
 done
 n=0
 failed=0
@@ -150,7 +150,7 @@ if [ $have_kml = 1 ]; then
 	echo "# kmemleak scans took $(($(date +%s) - t1)) s"
 fi
 # kmemleak is judged above, by the suspects it lists (boot's are not counted)
-reports='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU|INFO: task .* blocked|rcu_sched detected stall|refcount_t:|Kernel panic|list_add corruption|list_del corruption|ODEBUG'
+reports=$(grep -v -e '^#' -e '^kmemleak' "$here/../../vm/kernel-reports" | paste -sd'|')
 new=$(dmesg | tail -n +"$((dmesg_before + 1))")
 if echo "$new" | grep -E -q "$reports"; then
 	notok "dmesg: a kernel report during the run"

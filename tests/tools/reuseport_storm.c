@@ -15,7 +15,7 @@
  * Prints one line "key=value ..." and exits 0; the caller judges the counts.
  * The knob (net.ipv4.tcp_migrate_req) is left as the caller set it.
  * -b attaches a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program ("SK_PASS", the
- * hash picks) to the group (tests/bench/migrate_policy.h): migration is then
+ * hash picks) to the group (tests/lib/migrate_policy.h): migration is then
  * on whatever the knob says.
  */
 #define _GNU_SOURCE
@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "loopback.h"
-#include "../bench/migrate_policy.h"
+#include "migrate_policy.h"
 
 #define MAX_LISTENERS	16
 #define MAX_CLIENTS	64

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * migrate_policy.h: load the smallest SELECT_OR_MIGRATE policy with the bpf()
- * syscall and attach it to a socket's reuseport group.
+ * migrate_policy.h: load the smallest SELECT_OR_MIGRATE policy (bpf_load.h) and
+ * attach it to a socket's reuseport group.
  *
  * The program is "return SK_PASS" without bpf_sk_select_reuseport(): new
  * connections and migrated ones are both placed by the hash.  Loaded with
@@ -11,12 +11,10 @@
 #ifndef MIGRATE_POLICY_H
 #define MIGRATE_POLICY_H
 
-#include <linux/bpf.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+#include "bpf_load.h"
 
 #define SELECT_OR_MIGRATE	40	/* BPF_SK_REUSEPORT_SELECT_OR_MIGRATE */
 
@@ -32,23 +30,12 @@ static int attach_migrate_policy(int fd)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = SK_PASS },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	static char log[4096];
-	union bpf_attr attr;
 	int prog;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SK_REUSEPORT;
-	attr.expected_attach_type = SELECT_OR_MIGRATE;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
-	attr.license = (unsigned long)"GPL";
-	attr.log_buf = (unsigned long)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
-	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	prog = prog_load(BPF_PROG_TYPE_SK_REUSEPORT, SELECT_OR_MIGRATE, insns, 2);
 	if (prog < 0) {
 		perror("bpf(BPF_PROG_LOAD, SK_REUSEPORT, SELECT_OR_MIGRATE)");
-		fprintf(stderr, "%s", log);
+		fprintf(stderr, "%s", bpf_log);
 		return -1;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &prog, sizeof(prog))) {

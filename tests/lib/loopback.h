@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The loopback address of @family (AF_INET or AF_INET6) and @port, for the test tools. */
-#ifndef TESTS_TOOLS_LOOPBACK_H
-#define TESTS_TOOLS_LOOPBACK_H
+/* The loopback address of @family (AF_INET or AF_INET6) and @port, for the test programs. */
+#ifndef TESTS_LIB_LOOPBACK_H
+#define TESTS_LIB_LOOPBACK_H
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
