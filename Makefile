@@ -11,6 +11,12 @@ CONFIGS     := $(shell grep -v -e '^[[:space:]]*[#]' config/fragments)
 DEBUG_OBJ   := $(BUILD)/debug/obj
 DEBUG_BZIMAGE := $(DEBUG_OBJ)/arch/x86/boot/bzImage
 DEBUG_CONFIGS := $(CONFIGS) config/debug.config
+# The inject kernel: build/linux plus the test-only pause points of tests/inject/*.patch,
+# in a tree of its own (scripts/inject-tree.sh), with the usual fragments.
+INJECT_WT   := $(BUILD)/inject/linux
+INJECT_OBJ  := $(BUILD)/inject/obj
+INJECT_BZIMAGE := $(INJECT_OBJ)/arch/x86/boot/bzImage
+INJECT_PATCHES := $(sort $(wildcard tests/inject/*.patch))
 # The upstream version the series is based on (its orig tarball's sha256: base.sha256).
 BASE_VERSION := $(shell cat base.version)
 # Seconds before a hung VM is killed (make check VM_TIMEOUT=1800).
@@ -29,7 +35,7 @@ CMD         ?= uname -r
 .DEFAULT_GOAL := help
 # One step at a time: the steps parallelize inside (make -j$$(nproc)).
 .NOTPARALLEL:
-.PHONY: help deps worktree kernel selftests tools shell vm check run race patches lint bisect-build bench debug-check stress clean FORCE
+.PHONY: help deps worktree kernel selftests tools shell vm check run race patches lint bisect-build bench debug-check stress inject-check clean FORCE
 
 help: ## list the targets
 	@echo "make TARGET, where TARGET is one of:"
@@ -51,7 +57,8 @@ kernel: $(BZIMAGE) ## build the kernel of build/linux into build/obj (when sourc
 # is not rebuilt, whatever the files' times (a checkout, a merge, a copy of build/).
 $(OBJ)/source-state: FRAGMENTS := $(CONFIGS)
 $(DEBUG_OBJ)/source-state: FRAGMENTS := $(DEBUG_CONFIGS)
-$(OBJ)/source-state $(DEBUG_OBJ)/source-state: FORCE | $(WT)/.git
+$(INJECT_OBJ)/source-state: FRAGMENTS := $(CONFIGS) $(INJECT_PATCHES) scripts/inject-tree.sh
+$(OBJ)/source-state $(DEBUG_OBJ)/source-state $(INJECT_OBJ)/source-state: FORCE | $(WT)/.git
 	@mkdir -p $(@D)
 	@s="$$(git -C $(WT) rev-parse HEAD) $$(git -C $(WT) diff HEAD | sha1sum) $$(git -C $(WT) ls-files -o --exclude-standard | sha1sum) \
 	$$( (echo $(FRAGMENTS); cat $(FRAGMENTS) scripts/build-kernel.sh scripts/configure-kernel.sh) | sha1sum)"; \
@@ -62,6 +69,11 @@ $(BZIMAGE): $(OBJ)/source-state
 # The debug kernel (config/debug.config: KASAN, lockdep, kmemleak, debug objects).
 $(DEBUG_BZIMAGE): $(DEBUG_OBJ)/source-state
 	scripts/build-kernel.sh $(WT) $(DEBUG_OBJ) $(DEBUG_CONFIGS)
+	@touch $@
+# The inject kernel (tests/inject/*.patch on top of the work tree).
+$(INJECT_BZIMAGE): $(INJECT_OBJ)/source-state
+	scripts/inject-tree.sh $(WT) $(INJECT_WT) $(INJECT_PATCHES)
+	scripts/build-kernel.sh $(INJECT_WT) $(INJECT_OBJ) $(CONFIGS)
 	@touch $@
 
 selftests: kernel ## build test_progs and the net selftests against that kernel into build/selftests
@@ -98,6 +110,10 @@ debug-check: deps worktree $(DEBUG_BZIMAGE) ## build the debug kernel (KASAN, lo
 stress: deps worktree $(DEBUG_BZIMAGE) ## the long stress on the debug kernel: make stress T=600 (seconds)
 	$(MAKE) --no-print-directory -C tests/stress UAPI=$(abspath $(DEBUG_OBJ))/usr/include
 	scripts/debug-check.sh $(DEBUG_BZIMAGE) $(T)
+
+inject-check: deps worktree $(INJECT_BZIMAGE) ## build the inject kernel (test-only pause points) into build/inject and run tests/inject in it
+	$(MAKE) --no-print-directory -C tests/inject
+	vm/run.sh -k $(INJECT_BZIMAGE) -o $(BUILD)/inject/vm-out -s $(CPUS) -t $(VM_TIMEOUT) -- build/tests/inject/copy_race
 
 race: deps worktree kernel tools ## the rolling-restart race load on CPUS vCPUs: RACE_N replacements (5000) x knob/BPF x IPv4/IPv6
 	vm/run.sh -s $(CPUS) -t $(VM_TIMEOUT) -- tests/race.sh $(RACE_N)
