@@ -19,8 +19,10 @@
  *         R is the only request of the flow: L1 still listens, so R cannot have moved.
  *   CPU1: L1 closes (tcp_migrate_req=1); R's next SYN+ACK timer moves R to L2: a copy R'
  *         replaces it, R is freed (CPU1's slab).
- *         L3 joins, L2 closes, and a second final ACK finds R': its move at the final ACK
- *         copies R' into new memory, which is R's, and pauses once the bytes are copied.
+ *         L3 joins, L2 closes, and R' moves to L3, copied into new memory, which is R's;
+ *         the copy pauses once its bytes are copied. Two variants: R' moves at a second final
+ *         ACK (the copy goes to L3's accept queue with the child), or at its own SYN+ACK
+ *         timer (the copy replaces R' in ehash; a final ACK then completes it).
  *   CPU0: the paused reader goes on: it must find no reference to take in the copy.
  * The copy must then complete normally: L3 accepts the connection, two moves are counted, and
  * the kernel logs no report (vm/run.sh checks its log).
@@ -427,14 +429,18 @@ static bool wait_until(long (*get)(const char *), const char *name, long want, l
 	return get(name) == want;
 }
 
-enum { ROUND_FAIL, ROUND_PASS, ROUND_AGAIN };
+/* ROUND_DONE: the race was set up and judged (TAP lines printed); ROUND_AGAIN: it was
+ * not, make the round again; ROUND_FAIL: the round could not be set up (no TAP line yet).
+ */
+enum { ROUND_FAIL, ROUND_DONE, ROUND_AGAIN };
 
 /* One round on @sport; see the top of the file. */
-static int round_run(bool v6, uint16_t sport)
+static int round_run(bool v6, bool at_timer, uint16_t sport)
 {
 	struct flow f = { .v6 = v6, .sport = sport, .cli_isn = 0x10000000u + sport * 7919u };
 	long base, result, same, refcnt, waited, t0;
-	int l1, l2 = -1, l3 = -1, child, ret = ROUND_PASS;
+	int l1, l2 = -1, l3 = -1, child, ret = ROUND_DONE;
+	bool set_up = true;
 	struct reader r = { .f = &f };
 	pthread_t reader;
 	int64_t isn;
@@ -476,43 +482,55 @@ static int round_run(bool v6, uint16_t sport)
 	if (!wait_until(tcpext, "TCPMigrateReqSuccess", base + 1, 5000)) {
 		diag("the SYN+ACK timer did not move the request within 5 s (%ld moves)",
 		     tcpext("TCPMigrateReqSuccess") - base);
-		ret = ROUND_FAIL;
+		set_up = false;
 	}
 	l3 = listener(v6);
 	param_set("inject_copier", 1);
 	close(l2);
-	/* the second final ACK, on CPU1: its move copies the request and pauses */
-	send_tcp(&f, TH_ACK, f.cli_isn + 1, f.srv_isn + 1);
-	pthread_join(reader, NULL);
+	if (at_timer) {
+		/* R''s next timer (2 s after its move) moves it to L3: the copy
+		 * pauses in the timer; the final ACK then completes the copy
+		 */
+		if (set_up &&
+		    !wait_until(tcpext, "TCPMigrateReqSuccess", base + 2, 5000))
+			diag("R' was not moved by its timer within 5 s");
+		pthread_join(reader, NULL);
+		send_tcp(&f, TH_ACK, f.cli_isn + 1, f.srv_isn + 1);
+	} else {
+		/* the second final ACK, on CPU1: its move copies R' and pauses */
+		send_tcp(&f, TH_ACK, f.cli_isn + 1, f.srv_isn + 1);
+		pthread_join(reader, NULL);
+	}
 	param_set("inject_copier", 0);
 
 	result = param_get("inject_result");
 	same = param_get("inject_same");
 	refcnt = param_get("inject_copy_refcnt");
 	waited = param_get("inject_waited_ms");
-	diag("%s sport %u: reader paused %ld ms (waited %ld for the copy); copy's refcount when copied: %ld; reader %s; same memory: %s; round %ld ms",
-	     v6 ? "ipv6" : "ipv4", sport, r.back_ms - r.sent_ms, waited, refcnt,
+	diag("%s %s sport %u: reader paused %ld ms (waited %ld for the copy); copy's refcount when copied: %ld; reader %s; same memory: %s; round %ld ms",
+	     v6 ? "ipv6" : "ipv4", at_timer ? "timer" : "final ACK", sport,
+	     r.back_ms - r.sent_ms, waited, refcnt,
 	     result == 2 ? "took a reference" : result == 1 ? "found none" : "never ran",
 	     same ? "yes" : "no", now_ms() - t0);
-	if (ret == ROUND_PASS && !same) {
+	if (!same) {
 		diag("the reader did not see the copy built in the memory it held%s: the race was not set up",
 		     waited >= WAIT_MS ? " (it gave up waiting)" : "");
-		ret = ROUND_AGAIN;
-	}
-	if (ret == ROUND_PASS) {
+		ret = set_up ? ROUND_AGAIN : ROUND_FAIL;
+	} else {
 		if (!tap(refcnt == 0 && result == 1,
-			 "%s: a reader holding the memory of a copy being built takes no reference on it",
-			 v6 ? "ipv6" : "ipv4"))
+			 "%s, copy at the %s: a reader holding its memory takes no reference on it",
+			 v6 ? "ipv6" : "ipv4", at_timer ? "timer" : "final ACK"))
 			diag("the copy's refcount was %ld when its bytes were copied; the reader %s",
 			     refcnt, result == 2 ? "took a reference on the half-built copy" :
 			     "did not meet the copy");
 		child = accept_within(l3, 3000);
-		tap(child >= 0, "%s: the copy completes: L3 accepts the connection", v6 ? "ipv6" : "ipv4");
+		tap(child >= 0, "%s, copy at the %s: the copy completes, L3 accepts the connection",
+		    v6 ? "ipv6" : "ipv4", at_timer ? "timer" : "final ACK");
 		if (child >= 0)
 			close(child);
 		tap(tcpext("TCPMigrateReqSuccess") == base + 2,
-		    "%s: two moves counted (timer, final ACK): %ld", v6 ? "ipv6" : "ipv4",
-		    tcpext("TCPMigrateReqSuccess") - base);
+		    "%s, copy at the %s: two moves counted: %ld", v6 ? "ipv6" : "ipv4",
+		    at_timer ? "timer" : "final ACK", tcpext("TCPMigrateReqSuccess") - base);
 	}
 	close(l3);
 	param_set("inject_port", 0);
@@ -521,7 +539,7 @@ static int round_run(bool v6, uint16_t sport)
 
 int main(void)
 {
-	int fam, round, ret;
+	int fam, at_timer, round, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (access(PARAMS "inject_reader", W_OK)) {
@@ -535,16 +553,20 @@ int main(void)
 	}
 	netns_setup();
 	for (fam = 0; fam < 2; fam++) {
-		for (round = 0; round < ROUNDS; round++) {
-			ret = round_run(fam, 40000 + fam * 100 + round);
-			if (ret != ROUND_AGAIN)
-				break;
+		for (at_timer = 0; at_timer < 2; at_timer++) {
+			for (round = 0; round < ROUNDS; round++) {
+				ret = round_run(fam, at_timer,
+						40000 + fam * 100 + at_timer * 10 + round);
+				if (ret != ROUND_AGAIN)
+					break;
+			}
+			if (ret == ROUND_FAIL)
+				tap(0, "%s, copy at the %s: the round could not be set up",
+				    fam ? "ipv6" : "ipv4", at_timer ? "timer" : "final ACK");
+			else if (ret == ROUND_AGAIN)
+				tap(0, "%s, copy at the %s: %d rounds, none with the copy in the reader's memory",
+				    fam ? "ipv6" : "ipv4", at_timer ? "timer" : "final ACK", ROUNDS);
 		}
-		if (ret == ROUND_FAIL)
-			tap(0, "%s: the round could not be set up", fam ? "ipv6" : "ipv4");
-		else if (ret == ROUND_AGAIN)
-			tap(0, "%s: %d rounds, none with the copy in the reader's memory",
-			    fam ? "ipv6" : "ipv4", ROUNDS);
 	}
 	printf("1..%d\n# %d failed of %d\n", tests, failures, tests);
 	return failures ? 1 : 0;
