@@ -37,6 +37,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tap.h"
+#include "tcpext.h"
 
 #define NR_LISTENERS	3
 #define SYN_KEY		0	/* as in migrate_prog.bpf.c */
@@ -70,33 +71,6 @@ static int write_file(const char *path, const char *val)
 		return -1;
 	ret = write(fd, val, len) == len ? 0 : -1;
 	close(fd);
-	return ret;
-}
-
-static long long read_tcpext(const char *name)
-{
-	char names[4096], values[4096], *n, *v, *ns, *vs;
-	long long ret = -1;
-	FILE *f = fopen("/proc/net/netstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
-		if (strncmp(names, "TcpExt:", 7))
-			continue;
-		names[strcspn(names, "\n")] = '\0';
-		values[strcspn(values, "\n")] = '\0';
-		for (n = strtok_r(names, " ", &ns), v = strtok_r(values, " ", &vs);
-		     n && v;
-		     n = strtok_r(NULL, " ", &ns), v = strtok_r(NULL, " ", &vs)) {
-			if (!strcmp(n, name)) {
-				ret = atoll(v);
-				break;
-			}
-		}
-		break;
-	}
-	fclose(f);
 	return ret;
 }
 
@@ -178,7 +152,7 @@ int main(int argc, char **argv)
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	socklen_t addr_len = sizeof(addr);
-	long long success, failure;
+	long success, failure;
 	char path[PATH_MAX];
 	const char *obj_path;
 	struct bpf_program *prog;
@@ -236,8 +210,8 @@ int main(int argc, char **argv)
 			 &prog_fd, sizeof(prog_fd));
 	tap(!err, "SO_ATTACH_REUSEPORT_EBPF (%s)", err ? strerror(errno) : "ok");
 
-	success = read_tcpext("TCPMigrateReqSuccess");
-	failure = read_tcpext("TCPMigrateReqFailure");
+	success = tcpext("TCPMigrateReqSuccess");
+	failure = tcpext("TCPMigrateReqFailure");
 
 	/* 4: new connections land on listener SYN_KEY */
 	for (i = 0; i < NR_CLIENTS; i++) {
@@ -265,11 +239,11 @@ int main(int argc, char **argv)
 	    SYN_KEY, on_target, TARGET_KEY, NR_CLIENTS, on_other);
 
 	/* 6, 7: the kernel's counters */
-	success = read_tcpext("TCPMigrateReqSuccess") - success;
-	failure = read_tcpext("TCPMigrateReqFailure") - failure;
-	tap(success == NR_CLIENTS, "TCPMigrateReqSuccess +%lld (expected +%d)",
+	success = tcpext("TCPMigrateReqSuccess") - success;
+	failure = tcpext("TCPMigrateReqFailure") - failure;
+	tap(success == NR_CLIENTS, "TCPMigrateReqSuccess +%ld (expected +%d)",
 	    success, NR_CLIENTS);
-	tap(failure == 0, "TCPMigrateReqFailure +%lld (expected +0)", failure);
+	tap(failure == 0, "TCPMigrateReqFailure +%ld (expected +0)", failure);
 
 	/* 8: the program's counters */
 	tap(read_counter(counters_fd, CNT_NEW_SYN) == NR_CLIENTS &&

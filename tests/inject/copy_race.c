@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tcpext.h"
 
 #define PARAMS		"/sys/module/inet_hashtables/parameters/"
 #define PORT		8080
@@ -147,31 +148,6 @@ static long param_get(const char *name)
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
 	return read_long(path);
-}
-
-/* One TcpExt counter of the current netns */
-static long tcpext(const char *name)
-{
-	char names[8192], values[8192], *n, *v, *sn, *sv;
-	FILE *f = fopen("/proc/net/netstat", "r");
-	long ret = -1;
-
-	if (!f)
-		die("/proc/net/netstat");
-	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
-		if (strncmp(names, "TcpExt:", 7))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name))
-				ret = atol(v);
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-	}
-	fclose(f);
-	return ret;
 }
 
 static void pin_to_cpu(int cpu)

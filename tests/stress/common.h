@@ -2,7 +2,7 @@
 /*
  * Helpers shared by migrate_stress.c and badinput.c: maps, the
  * raw-instruction reuseport programs (no clang needed; loaded by tests/lib/bpf_load.h),
- * network namespaces and the TcpExt migration counters. TAP: tests/lib/tap.h.
+ * network namespaces. TAP: tests/lib/tap.h; the TcpExt counters: tests/lib/tcpext.h.
  */
 #ifndef STRESS_COMMON_H
 #define STRESS_COMMON_H
@@ -28,6 +28,7 @@
 
 #include "bpf_load.h"
 #include "tap.h"
+#include "tcpext.h"
 
 #ifndef SO_ATTACH_REUSEPORT_EBPF
 #define SO_ATTACH_REUSEPORT_EBPF 52
@@ -312,28 +313,6 @@ static inline int knob_write(const char *val, size_t len)
 		err = -errno;
 	close(fd);
 	return err;
-}
-
-/* TcpExt counter @name of the calling thread's netns, or -1. */
-static inline long tcpext(const char *name)
-{
-	char hdr[8192], val[8192], *h, *v, *hs, *vs;
-	FILE *f = fopen("/proc/thread-self/net/netstat", "r");
-	long ret = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		if (strncmp(hdr, "TcpExt:", 7))
-			continue;
-		h = strtok_r(hdr, " \n", &hs);
-		v = strtok_r(val, " \n", &vs);
-		while ((h = strtok_r(NULL, " \n", &hs)) && (v = strtok_r(NULL, " \n", &vs)))
-			if (!strcmp(h, name))
-				ret = atol(v);
-	}
-	fclose(f);
-	return ret;
 }
 
 #endif
